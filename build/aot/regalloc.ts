@@ -1,0 +1,231 @@
+// Register allocation for the single-pass lowering: the wasm value stack is kept as a list of
+// abstract values (constants, lazy local reads, registers, or spill slots). Registers come from
+// the pools in abi.ts; when a pool is empty the deepest register value of that class is spilled
+// to its canonical slot (one 8-byte slot per stack depth). At control-flow joins the stack is
+// "flushed": every value goes to its canonical slot, so all edges agree on where values live.
+// Flushing uses only `mov`, so it never disturbs the flags of a pending fused compare.
+import { Assembler, Reg, mem, type Mem } from './x64/encoder.ts';
+import { GPR_POOL, XMM_POOL } from './abi.ts';
+import type { ValType } from './wasm/module.ts';
+
+export type Loc =
+  | { k: 'const'; bits: bigint }
+  | { k: 'reg'; r: number }
+  | { k: 'slot' }
+  | { k: 'local'; i: number };
+
+export interface Val {
+  t: ValType;
+  loc: Loc;
+}
+
+export const isFloat = (t: ValType) => t === 'f32' || t === 'f64';
+export const is64 = (t: ValType) => t === 'i64' || t === 'f64' || t === 'funcref' || t === 'externref';
+
+export class ValueStack {
+  readonly vals: Val[] = [];
+  private freeGpr = [...GPR_POOL].reverse();
+  private freeXmm = [...XMM_POOL].reverse();
+  maxDepth = 0;
+
+  constructor(
+    private asm: Assembler,
+    /** Address of the canonical slot for stack depth d. */
+    readonly slotAddr: (d: number) => Mem,
+    /** Address of local i (params and declared locals). */
+    readonly localAddr: (i: number) => Mem,
+    readonly localType: (i: number) => ValType,
+  ) {}
+
+  get length(): number {
+    return this.vals.length;
+  }
+  push(v: Val): void {
+    this.vals.push(v);
+    if (this.vals.length > this.maxDepth) this.maxDepth = this.vals.length;
+  }
+  pushReg(t: ValType, r: number): void {
+    this.push({ t, loc: { k: 'reg', r } });
+  }
+  pop(): Val {
+    const v = this.vals.pop();
+    if (!v) throw new Error('value stack underflow');
+    return v;
+  }
+  peek(n = 0): Val {
+    return this.vals[this.vals.length - 1 - n];
+  }
+
+  // ---- registers ------------------------------------------------------------------------------
+  allocGpr(): Reg {
+    if (!this.freeGpr.length) this.spillOne(false);
+    return this.freeGpr.pop()!;
+  }
+  allocXmm(): number {
+    if (!this.freeXmm.length) this.spillOne(true);
+    return this.freeXmm.pop()!;
+  }
+  alloc(t: ValType): number {
+    return isFloat(t) ? this.allocXmm() : this.allocGpr();
+  }
+  free(v: Val): void {
+    if (v.loc.k !== 'reg') return;
+    if (isFloat(v.t)) this.freeXmm.push(v.loc.r);
+    else this.freeGpr.push(v.loc.r);
+  }
+  freeReg(t: ValType, r: number): void {
+    if (isFloat(t)) this.freeXmm.push(r);
+    else this.freeGpr.push(r);
+  }
+  private spillOne(float: boolean): void {
+    for (let d = 0; d < this.vals.length; d++) {
+      const v = this.vals[d];
+      if (v.loc.k === 'reg' && isFloat(v.t) === float) {
+        this.store(d);
+        return;
+      }
+    }
+    throw new Error('register pool exhausted with nothing to spill');
+  }
+
+  // ---- moving values --------------------------------------------------------------------------
+  /** Emits a load of value v (not on the stack any more) into register r of its class. */
+  load(v: Val, r: number): void {
+    const a = this.asm;
+    const f = isFloat(v.t);
+    switch (v.loc.k) {
+      case 'reg':
+        if (v.loc.r !== r) f ? a.movaps(r, v.loc.r) : a.movRR(8, r, v.loc.r);
+        return;
+      case 'const':
+        if (f) {
+          if (v.loc.bits === 0n) a.logic(0x57, false, r, r);
+          else {
+            a.movRI(Reg.rax, v.loc.bits);
+            a.movqXR(v.t === 'f64', r, Reg.rax);
+          }
+        } else a.movRI(r, v.t === 'i32' ? v.loc.bits & 0xffffffffn : v.loc.bits);
+        return;
+      case 'slot':
+      case 'local': {
+        const m = v.loc.k === 'local' ? this.localAddr(v.loc.i) : this.slotAddrOf(v);
+        if (f) a.movsdLoad(v.t === 'f64', r, m);
+        else a.load(is64(v.t) ? 8 : 4, r, m);
+        return;
+      }
+    }
+  }
+  private slotOf = new WeakMap<Val, number>();
+  private slotAddrOf(v: Val): Mem {
+    const d = this.slotOf.get(v);
+    if (d === undefined) throw new Error('internal: slot value without a depth');
+    return this.slotAddr(d);
+  }
+
+  /** Pops the top value into a register it owns (allocated when needed). */
+  popReg(): { v: Val; r: number } {
+    const v = this.pop();
+    if (v.loc.k === 'reg') return { v, r: v.loc.r };
+    const r = this.alloc(v.t);
+    this.load(v, r);
+    return { v, r };
+  }
+  /** Pops the top value into a specific scratch register (rax/rcx/rdx or xmm14/15). */
+  popInto(r: number): Val {
+    const v = this.pop();
+    this.load(v, r);
+    this.free(v);
+    return v;
+  }
+  /** Pops the top value; returns a memory operand when it lives in memory, else a register. */
+  popOperand(): { v: Val; op: number | Mem | bigint } {
+    const v = this.vals[this.vals.length - 1];
+    if (v.loc.k === 'slot') {
+      const m = this.slotAddrOf(v);
+      this.pop();
+      return { v, op: m };
+    }
+    if (v.loc.k === 'local') {
+      this.pop();
+      return { v, op: this.localAddr(v.loc.i) };
+    }
+    if (v.loc.k === 'const') {
+      this.pop();
+      return { v, op: v.loc.bits };
+    }
+    return this.popReg() as { v: Val; op: number };
+  }
+
+  /** Stores the value at depth d to its canonical slot (only `mov`s; uses rax for constants and locals). */
+  store(d: number): void {
+    const v = this.vals[d];
+    const a = this.asm;
+    const m = this.slotAddr(d);
+    switch (v.loc.k) {
+      case 'slot':
+        if (this.slotOf.get(v) === d) return;
+        a.load(8, Reg.rax, this.slotAddrOf(v));
+        a.store(8, m, Reg.rax);
+        break;
+      case 'reg':
+        if (isFloat(v.t)) a.movsdStore(true, m, v.loc.r);
+        else a.store(8, m, v.loc.r);
+        this.free(v);
+        break;
+      case 'const': {
+        const bits = is64(v.t) ? BigInt.asIntN(64, v.loc.bits) : BigInt.asIntN(32, v.loc.bits);
+        if (bits >= -0x80000000n && bits <= 0x7fffffffn) a.storeImm(is64(v.t) ? 8 : 4, m, Number(bits));
+        else {
+          a.movRI(Reg.rax, v.loc.bits);
+          a.store(8, m, Reg.rax);
+        }
+        break;
+      }
+      case 'local':
+        a.load(8, Reg.rax, this.localAddr(v.loc.i));
+        a.store(8, m, Reg.rax);
+        break;
+    }
+    const nv: Val = { t: v.t, loc: { k: 'slot' } };
+    this.slotOf.set(nv, d);
+    this.vals[d] = nv;
+  }
+  /** Everything to its canonical slot. */
+  flush(): void {
+    for (let d = 0; d < this.vals.length; d++) this.store(d);
+  }
+  /** Before local i is written: materialise pending lazy reads of it. */
+  materializeLocal(i: number): void {
+    for (let d = 0; d < this.vals.length; d++) {
+      const v = this.vals[d];
+      if (v.loc.k === 'local' && v.loc.i === i) {
+        const r = this.alloc(v.t);
+        this.load(v, r);
+        this.vals[d] = { t: v.t, loc: { k: 'reg', r } };
+      }
+    }
+  }
+  /** Resets the stack to `height` values in slots followed by values of `types` in slots. */
+  resetTo(height: number, types: ValType[]): void {
+    for (let d = height; d < this.vals.length; d++) this.free(this.vals[d]);
+    this.vals.length = height;
+    for (const t of types) {
+      const v: Val = { t, loc: { k: 'slot' } };
+      this.slotOf.set(v, this.vals.length);
+      this.push(v);
+    }
+  }
+  /** A value already in slot d (for results of calls). */
+  pushSlot(t: ValType): void {
+    const v: Val = { t, loc: { k: 'slot' } };
+    this.slotOf.set(v, this.vals.length);
+    this.push(v);
+  }
+  /** True when no register is held by a stack value. */
+  assertNoRegs(): boolean {
+    return this.vals.every((v) => v.loc.k !== 'reg');
+  }
+  static localMem(base: Reg, off: number): Mem {
+    return mem(base, off);
+  }
+}

@@ -1,0 +1,462 @@
+// x86-64 machine-code encoder: registers, REX/ModRM/SIB/displacement/immediate, the integer,
+// SSE2 and SSE4.1 instructions the back end needs, labels with rel32 fixups, and data
+// relocations (RIP-relative and absolute) resolved later by the linker.
+//
+// Baseline: every x86-64 CPU we target (the Xen PV hosts and Linux machines of the last 15 years)
+// has SSE4.1 (roundsd/roundss) and POPCNT (Nehalem / Barcelona, 2008), so we use them without a
+// cpuid check. We do NOT use LZCNT/TZCNT (BMI, Haswell): clz/ctz are BSR/BSF plus CMOV.
+// Facts: Intel SDM vol. 2 (instruction formats, ModRM/SIB tables).
+
+export const enum Reg {
+  rax = 0, rcx = 1, rdx = 2, rbx = 3, rsp = 4, rbp = 5, rsi = 6, rdi = 7,
+  r8 = 8, r9 = 9, r10 = 10, r11 = 11, r12 = 12, r13 = 13, r14 = 14, r15 = 15,
+}
+export const REG_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+
+/** Condition codes (the low nibble of Jcc/SETcc/CMOVcc). */
+export const enum Cond {
+  O = 0, NO = 1, B = 2, AE = 3, E = 4, NE = 5, BE = 6, A = 7,
+  S = 8, NS = 9, P = 10, NP = 11, L = 12, GE = 13, LE = 14, G = 15,
+}
+export const invertCond = (c: Cond): Cond => (c ^ 1) as Cond;
+
+/** A memory operand: [base + index*scale + disp]; base 'rip' is RIP-relative to a symbol. */
+export interface Mem {
+  base: Reg;
+  index?: Reg;
+  scale?: 1 | 2 | 4 | 8;
+  disp?: number;
+}
+export const mem = (base: Reg, disp = 0, index?: Reg, scale: 1 | 2 | 4 | 8 = 1): Mem => ({ base, disp, index, scale });
+
+export type Size = 1 | 2 | 4 | 8;
+
+export interface Label {
+  id: number;
+  pos: number; // -1 until bound
+  name?: string;
+}
+
+export interface Reloc {
+  /** Byte offset of the 4- or 8-byte field in this buffer. */
+  offset: number;
+  kind: 'pc32' | 'abs64';
+  symbol: string;
+  addend: number;
+}
+
+export const enum Alu { add = 0, or = 1, adc = 2, sbb = 3, and = 4, sub = 5, xor = 6, cmp = 7 }
+export const enum Shift { rol = 0, ror = 1, shl = 4, shr = 5, sar = 7 }
+
+const isInt8 = (v: number) => v >= -128 && v <= 127;
+const isInt32 = (v: number) => v >= -0x80000000 && v <= 0x7fffffff;
+
+export class Assembler {
+  private buf = new Uint8Array(4096);
+  pos = 0;
+  private labels: Label[] = [];
+  private fixups: { at: number; label: Label; end: number }[] = [];
+  readonly relocs: Reloc[] = [];
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const nb = new Uint8Array(size);
+    nb.set(this.buf.subarray(0, this.pos));
+    this.buf = nb;
+  }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b & 0xff;
+  }
+  bytes(...bs: number[]): void {
+    for (const b of bs) this.byte(b);
+  }
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+  u16(v: number): void {
+    this.byte(v);
+    this.byte(v >>> 8);
+  }
+  u32(v: number): void {
+    this.byte(v);
+    this.byte(v >>> 8);
+    this.byte(v >>> 16);
+    this.byte(v >>> 24);
+  }
+  u64(v: bigint): void {
+    const x = BigInt.asUintN(64, v);
+    this.u32(Number(x & 0xffffffffn));
+    this.u32(Number(x >> 32n));
+  }
+  patch32(at: number, v: number): void {
+    this.buf[at] = v & 0xff;
+    this.buf[at + 1] = (v >>> 8) & 0xff;
+    this.buf[at + 2] = (v >>> 16) & 0xff;
+    this.buf[at + 3] = (v >>> 24) & 0xff;
+  }
+  align(n: number, fill = 0xcc): void {
+    while (this.pos % n) this.byte(fill);
+  }
+
+  // ---- labels -------------------------------------------------------------------------------
+  label(name?: string): Label {
+    const l: Label = { id: this.labels.length, pos: -1, name };
+    this.labels.push(l);
+    return l;
+  }
+  bind(l: Label): void {
+    if (l.pos >= 0) throw new Error(`label ${l.name ?? l.id} bound twice`);
+    l.pos = this.pos;
+  }
+  private rel32(l: Label): void {
+    this.fixups.push({ at: this.pos, label: l, end: this.pos + 4 });
+    this.u32(0);
+  }
+  /** Resolves label fixups and returns the code. Throws on an unbound label. */
+  finish(): Uint8Array {
+    for (const f of this.fixups) {
+      if (f.label.pos < 0) throw new Error(`unbound label ${f.label.name ?? f.label.id}`);
+      this.patch32(f.at, f.label.pos - f.end);
+    }
+    this.fixups = [];
+    return this.buf.slice(0, this.pos);
+  }
+
+  // ---- core encoding ------------------------------------------------------------------------
+  /** Emits [prefixes] REX opcode ModRM [SIB] [disp] for reg-field `reg` and r/m operand `rm`. */
+  private modrm(opcode: number[], reg: number, rm: Reg | Mem, w: boolean, opts: { prefix?: number[]; byteRegs?: boolean; immBytes?: number } = {}): void {
+    if (opts.prefix) for (const p of opts.prefix) this.byte(p);
+    let rex = w ? 0x48 : 0;
+    if (reg & 8) rex |= 0x44;
+    if (typeof rm === 'number') {
+      if (rm & 8) rex |= 0x41;
+      if (opts.byteRegs && ((rm >= 4 && rm < 8) || (reg >= 4 && reg < 8))) rex |= 0x40;
+      if (rex) this.byte(rex);
+      for (const o of opcode) this.byte(o);
+      this.byte(0xc0 | ((reg & 7) << 3) | (rm & 7));
+      return;
+    }
+    const m = rm;
+    if (opts.byteRegs && reg >= 4 && reg < 8) rex |= 0x40;
+    if (m.base & 8) rex |= 0x41;
+    if (m.index !== undefined && m.index & 8) rex |= 0x42;
+    if (rex) this.byte(rex);
+    for (const o of opcode) this.byte(o);
+    const disp = m.disp ?? 0;
+    const base = m.base;
+    const needSib = m.index !== undefined || (base & 7) === 4;
+    let mod: number;
+    if (disp === 0 && (base & 7) !== 5) mod = 0;
+    else if (isInt8(disp)) mod = 1;
+    else if (isInt32(disp)) mod = 2;
+    else throw new Error(`displacement ${disp} does not fit 32 bits`);
+    if (needSib) {
+      if (m.index === Reg.rsp) throw new Error('rsp cannot be an index');
+      const scale = { 1: 0, 2: 1, 4: 2, 8: 3 }[m.scale ?? 1];
+      const index = m.index === undefined ? 4 : m.index & 7;
+      this.byte((mod << 6) | ((reg & 7) << 3) | 4);
+      this.byte((scale << 6) | (index << 3) | (base & 7));
+    } else {
+      this.byte((mod << 6) | ((reg & 7) << 3) | (base & 7));
+    }
+    if (mod === 1) this.byte(disp);
+    else if (mod === 2) this.u32(disp);
+  }
+  /** RIP-relative operand against a symbol (resolved by the linker). `tail` = bytes after disp. */
+  private ripRel(opcode: number[], reg: number, w: boolean, symbol: string, addend: number, prefix?: number[], tail = 0): void {
+    if (prefix) for (const p of prefix) this.byte(p);
+    let rex = w ? 0x48 : 0;
+    if (reg & 8) rex |= 0x44;
+    if (rex) this.byte(rex);
+    for (const o of opcode) this.byte(o);
+    this.byte(((reg & 7) << 3) | 5);
+    this.relocs.push({ offset: this.pos, kind: 'pc32', symbol, addend: addend - 4 - tail });
+    this.u32(0);
+  }
+  private sizePrefix(size: Size): number[] | undefined {
+    return size === 2 ? [0x66] : undefined;
+  }
+
+  // ---- integer ------------------------------------------------------------------------------
+  /** dst op= src (op in add/or/adc/sbb/and/sub/xor/cmp); size 4 or 8. */
+  aluRR(op: Alu, size: 4 | 8, dst: Reg, src: Reg): void {
+    this.modrm([0x01 + 8 * op], src, dst, size === 8);
+  }
+  aluRM(op: Alu, size: 4 | 8, dst: Reg, src: Mem): void {
+    this.modrm([0x03 + 8 * op], dst, src, size === 8);
+  }
+  aluMR(op: Alu, size: 4 | 8, dst: Mem, src: Reg): void {
+    this.modrm([0x01 + 8 * op], src, dst, size === 8);
+  }
+  aluRI(op: Alu, size: 4 | 8, dst: Reg | Mem, imm: number): void {
+    if (!isInt32(imm)) throw new Error(`immediate ${imm} does not fit 32 bits`);
+    if (isInt8(imm)) {
+      this.modrm([0x83], op, dst, size === 8, { immBytes: 1 });
+      this.byte(imm);
+    } else {
+      this.modrm([0x81], op, dst, size === 8, { immBytes: 4 });
+      this.u32(imm);
+    }
+  }
+  movRR(size: 4 | 8, dst: Reg, src: Reg): void {
+    this.modrm([0x89], src, dst, size === 8);
+  }
+  /** Load: size 1/2 zero-extend into 32 bits (movzx), 4 zero-extends to 64, 8 full. */
+  load(size: Size, dst: Reg, src: Mem, signed = false, destSize: 4 | 8 = 4): void {
+    if (size === 8) return this.modrm([0x8b], dst, src, true);
+    if (size === 4) {
+      if (signed) return this.modrm([0x63], dst, src, true); // movsxd
+      return this.modrm([0x8b], dst, src, false);
+    }
+    const op = size === 1 ? (signed ? 0xbe : 0xb6) : signed ? 0xbf : 0xb7;
+    this.modrm([0x0f, op], dst, src, signed && destSize === 8);
+  }
+  store(size: Size, dst: Mem, src: Reg): void {
+    if (size === 1) return this.modrm([0x88], src, dst, false, { byteRegs: true });
+    this.modrm([0x89], src, dst, size === 8, { prefix: this.sizePrefix(size) });
+  }
+  storeImm(size: Size, dst: Mem, imm: number): void {
+    if (size === 1) {
+      this.modrm([0xc6], 0, dst, false);
+      this.byte(imm);
+    } else if (size === 2) {
+      this.modrm([0xc7], 0, dst, false, { prefix: [0x66] });
+      this.u16(imm);
+    } else {
+      if (!isInt32(imm)) throw new Error(`immediate ${imm} does not fit 32 bits`);
+      this.modrm([0xc7], 0, dst, size === 8);
+      this.u32(imm);
+    }
+  }
+  /** mov dst, imm: the shortest of mov r32,imm32 / mov r64,simm32 / movabs. */
+  movRI(dst: Reg, imm: bigint | number): void {
+    const v = BigInt.asUintN(64, BigInt(imm));
+    if (v <= 0xffffffffn) {
+      if (dst & 8) this.byte(0x41);
+      this.byte(0xb8 + (dst & 7));
+      this.u32(Number(v));
+    } else if (BigInt.asIntN(64, v) >= -0x80000000n) {
+      this.modrm([0xc7], 0, dst, true);
+      this.u32(Number(v & 0xffffffffn));
+    } else {
+      this.byte(0x48 | (dst & 8 ? 1 : 0));
+      this.byte(0xb8 + (dst & 7));
+      this.u64(v);
+    }
+  }
+  /** movabs dst, symbol+addend (64-bit absolute relocation). */
+  movRSym(dst: Reg, symbol: string, addend = 0): void {
+    this.byte(0x48 | (dst & 8 ? 1 : 0));
+    this.byte(0xb8 + (dst & 7));
+    this.relocs.push({ offset: this.pos, kind: 'abs64', symbol, addend });
+    this.u64(0n);
+  }
+  lea(size: 4 | 8, dst: Reg, src: Mem): void {
+    this.modrm([0x8d], dst, src, size === 8);
+  }
+  leaSym(dst: Reg, symbol: string, addend = 0): void {
+    this.ripRel([0x8d], dst, true, symbol, addend);
+  }
+  /** Load `size` bytes from symbol+addend, RIP-relative. */
+  loadSym(size: 4 | 8, dst: Reg, symbol: string, addend = 0): void {
+    this.ripRel([0x8b], dst, size === 8, symbol, addend);
+  }
+  storeSym(size: 4 | 8, symbol: string, src: Reg, addend = 0): void {
+    this.ripRel([0x89], src, size === 8, symbol, addend);
+  }
+  testRR(size: 4 | 8, a: Reg, b: Reg): void {
+    this.modrm([0x85], b, a, size === 8);
+  }
+  testRI(size: 4 | 8, a: Reg | Mem, imm: number): void {
+    this.modrm([0xf7], 0, a, size === 8);
+    this.u32(imm);
+  }
+  imulRR(size: 4 | 8, dst: Reg, src: Reg | Mem): void {
+    this.modrm([0x0f, 0xaf], dst, src, size === 8);
+  }
+  imulRRI(size: 4 | 8, dst: Reg, src: Reg, imm: number): void {
+    if (isInt8(imm)) {
+      this.modrm([0x6b], dst, src, size === 8);
+      this.byte(imm);
+    } else {
+      this.modrm([0x69], dst, src, size === 8);
+      this.u32(imm);
+    }
+  }
+  /** Group-3 unary: 2 not, 3 neg, 4 mul, 6 div, 7 idiv. */
+  unary(ext: 2 | 3 | 4 | 6 | 7, size: 4 | 8, rm: Reg | Mem): void {
+    this.modrm([0xf7], ext, rm, size === 8);
+  }
+  div(size: 4 | 8, rm: Reg): void {
+    this.unary(6, size, rm);
+  }
+  idiv(size: 4 | 8, rm: Reg): void {
+    this.unary(7, size, rm);
+  }
+  neg(size: 4 | 8, rm: Reg): void {
+    this.unary(3, size, rm);
+  }
+  not(size: 4 | 8, rm: Reg): void {
+    this.unary(2, size, rm);
+  }
+  /** cdq (4) / cqo (8): sign-extend eax/rax into edx/rdx. */
+  signExtendAx(size: 4 | 8): void {
+    if (size === 8) this.byte(0x48);
+    this.byte(0x99);
+  }
+  shiftCl(op: Shift, size: 4 | 8, rm: Reg): void {
+    this.modrm([0xd3], op, rm, size === 8);
+  }
+  shiftI(op: Shift, size: 4 | 8, rm: Reg, imm: number): void {
+    this.modrm([0xc1], op, rm, size === 8);
+    this.byte(imm);
+  }
+  movzx8(dst: Reg, src: Reg): void {
+    this.modrm([0x0f, 0xb6], dst, src, false, { byteRegs: true });
+  }
+  /** Sign-extend the low 8/16/32 bits of src into dst (32- or 64-bit destination). */
+  movsx(from: 1 | 2 | 4, to: 4 | 8, dst: Reg, src: Reg): void {
+    if (from === 4) return this.modrm([0x63], dst, src, true);
+    this.modrm([0x0f, from === 1 ? 0xbe : 0xbf], dst, src, to === 8, { byteRegs: from === 1 });
+  }
+  setcc(c: Cond, dst: Reg): void {
+    this.modrm([0x0f, 0x90 + c], 0, dst, false, { byteRegs: true });
+  }
+  cmov(c: Cond, size: 4 | 8, dst: Reg, src: Reg | Mem): void {
+    this.modrm([0x0f, 0x40 + c], dst, src, size === 8);
+  }
+  bsr(size: 4 | 8, dst: Reg, src: Reg): void {
+    this.modrm([0x0f, 0xbd], dst, src, size === 8);
+  }
+  bsf(size: 4 | 8, dst: Reg, src: Reg): void {
+    this.modrm([0x0f, 0xbc], dst, src, size === 8);
+  }
+  popcnt(size: 4 | 8, dst: Reg, src: Reg): void {
+    this.modrm([0x0f, 0xb8], dst, src, size === 8, { prefix: [0xf3] });
+  }
+  xchg(size: 4 | 8, a: Reg, b: Reg): void {
+    this.modrm([0x87], a, b, size === 8);
+  }
+  push(r: Reg): void {
+    if (r & 8) this.byte(0x41);
+    this.byte(0x50 + (r & 7));
+  }
+  pop(r: Reg): void {
+    if (r & 8) this.byte(0x41);
+    this.byte(0x58 + (r & 7));
+  }
+  ret(): void {
+    this.byte(0xc3);
+  }
+  ud2(): void {
+    this.bytes(0x0f, 0x0b);
+  }
+  syscall(): void {
+    this.bytes(0x0f, 0x05);
+  }
+  nop(): void {
+    this.byte(0x90);
+  }
+  int3(): void {
+    this.byte(0xcc);
+  }
+  /** rep movsb (forward unless direction flag set) / rep stosb. */
+  repMovsb(): void {
+    this.bytes(0xf3, 0xa4);
+  }
+  repStosb(): void {
+    this.bytes(0xf3, 0xaa);
+  }
+  repStosq(): void {
+    this.bytes(0xf3, 0x48, 0xab);
+  }
+  std(): void {
+    this.byte(0xfd);
+  }
+  cld(): void {
+    this.byte(0xfc);
+  }
+
+  // ---- control flow -------------------------------------------------------------------------
+  jmp(l: Label): void {
+    this.byte(0xe9);
+    this.rel32(l);
+  }
+  jcc(c: Cond, l: Label): void {
+    this.bytes(0x0f, 0x80 + c);
+    this.rel32(l);
+  }
+  call(l: Label): void {
+    this.byte(0xe8);
+    this.rel32(l);
+  }
+  callR(r: Reg | Mem): void {
+    this.modrm([0xff], 2, r, false);
+  }
+  jmpR(r: Reg | Mem): void {
+    this.modrm([0xff], 4, r, false);
+  }
+  /** call [rip + symbol] style is not needed; call a symbol's address directly (pc32). */
+  callSym(symbol: string): void {
+    this.byte(0xe8);
+    this.relocs.push({ offset: this.pos, kind: 'pc32', symbol, addend: -4 });
+    this.u32(0);
+  }
+
+  // ---- SSE ----------------------------------------------------------------------------------
+  /** Generic SSE op: [prefix] 0F op /r with xmm (or gpr) reg field and xmm/gpr/mem operand. */
+  sse(prefix: number | null, op: number[], reg: number, rm: number | Mem, w = false): void {
+    this.modrm([0x0f, ...op], reg, rm as Reg | Mem, w, { prefix: prefix === null ? undefined : [prefix] });
+  }
+  /** movsd/movss xmm, xmm|mem (load) */
+  movsdLoad(dbl: boolean, x: number, src: Mem): void {
+    this.sse(dbl ? 0xf2 : 0xf3, [0x10], x, src);
+  }
+  movsdStore(dbl: boolean, dst: Mem, x: number): void {
+    this.sse(dbl ? 0xf2 : 0xf3, [0x11], x, dst);
+  }
+  movaps(dst: number, src: number): void {
+    this.sse(null, [0x28], dst, src);
+  }
+  /** movq/movd xmm <- gpr */
+  movqXR(dbl: boolean, x: number, r: Reg): void {
+    this.sse(0x66, [0x6e], x, r, dbl);
+  }
+  /** movq/movd gpr <- xmm */
+  movqRX(dbl: boolean, r: Reg, x: number): void {
+    this.sse(0x66, [0x7e], x, r, dbl);
+  }
+  /** add 58, mul 59, sub 5C, min 5D, div 5E, max 5F, sqrt 51 (scalar sd/ss). */
+  arith(op: number, dbl: boolean, dst: number, src: number | Mem): void {
+    this.sse(dbl ? 0xf2 : 0xf3, [op], dst, src);
+  }
+  ucomis(dbl: boolean, a: number, b: number): void {
+    this.sse(dbl ? 0x66 : null, [0x2e], a, b);
+  }
+  /** and 54, andn 55, or 56, xor 57 (packed, pd when dbl). */
+  logic(op: number, dbl: boolean, dst: number, src: number): void {
+    this.sse(dbl ? 0x66 : null, [op], dst, src);
+  }
+  /** cvtsi2sd/ss xmm, r32/r64 */
+  cvtsi2s(dbl: boolean, srcSize: 4 | 8, x: number, r: Reg): void {
+    this.sse(dbl ? 0xf2 : 0xf3, [0x2a], x, r, srcSize === 8);
+  }
+  /** cvttsd2si/cvttss2si r32/r64, xmm */
+  cvtts2si(dbl: boolean, dstSize: 4 | 8, r: Reg, x: number): void {
+    this.sse(dbl ? 0xf2 : 0xf3, [0x2c], r, x, dstSize === 8);
+  }
+  /** cvtss2sd (toDouble) / cvtsd2ss */
+  cvtFloat(toDouble: boolean, dst: number, src: number): void {
+    this.sse(toDouble ? 0xf3 : 0xf2, [0x5a], dst, src);
+  }
+  /** SSE4.1 roundsd/roundss; mode 0 nearest, 1 floor, 2 ceil, 3 trunc (| 8: suppress precision exception). */
+  round(dbl: boolean, dst: number, src: number, mode: number): void {
+    this.modrm([0x0f, 0x3a, dbl ? 0x0b : 0x0a], dst, src as Reg, false, { prefix: [0x66] });
+    this.byte(mode);
+  }
+}

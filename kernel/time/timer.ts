@@ -1,0 +1,34 @@
+// The one-shot Xen timer: set_timer_op(deadline in system ns) fires VIRQ_TIMER, bound to an
+// event channel whose handler only records that it fired (the idle loop does the rest).
+
+import { set_timer_op } from "../xen/hypercall";
+import { bindVirq, VIRQ_TIMER } from "../events/channel-ops";
+import { bindHandler } from "../events/dispatch";
+
+let timerPort: i64 = -1;
+let fired: u32 = 0;
+let armedFor: i64 = 0;
+
+function onTimer(port: u32): void {
+  fired++;
+  armedFor = 0;
+}
+
+/** Binds VIRQ_TIMER on vcpu 0: 0, or a negative errno. */
+export function timerInit(): i64 {
+  const port = bindVirq(VIRQ_TIMER, 0);
+  if (port < 0) return port;
+  timerPort = port;
+  bindHandler(<u32>port, onTimer);
+  return 0;
+}
+
+/** Arms the timer for an absolute system time (ns); 0 cancels. */
+export function timerSet(deadlineNs: i64): i64 {
+  armedFor = deadlineNs;
+  return set_timer_op(deadlineNs);
+}
+
+export function timerFired(): u32 { return fired; }
+export function timerPortNumber(): i64 { return timerPort; }
+export function timerDeadline(): i64 { return armedFor; }

@@ -1,0 +1,53 @@
+#!/bin/sh
+# xh-run-guest DIR: runs one guest of the job in dom0 and reports it in "@@XH <n> ..." lines.
+# DIR holds: name, limit (seconds), guest.cfg (on_poweroff/on_crash/on_reboot = preserve), and
+# optionally input (fed to the guest's console) and dom0.sh (run beside the guest with DOMID, NAME).
+g=$1; n=${g##*/}
+name=$(cat "$g/name"); limit=$(cat "$g/limit")
+log=/var/log/xen/console/guest-$name.log
+cs() { read u _ < /proc/uptime; echo $(( ${u%.*} * 100 + 1${u#*.} - 100 )); }  # centiseconds
+say() { echo "@@XH $n $*"; }
+say begin "$name"
+t0=$(cs); deadline=$((t0 + limit * 100))
+xl create -F "$g/guest.cfg" >"$g/xl.out" 2>&1 &
+xlpid=$!
+domid=; first=; ended=; fed=; helper=
+while :; do
+  now=$(cs)
+  if [ -z "$first" ] && [ -s "$log" ]; then first=$now; fi
+  if [ -z "$domid" ]; then
+    for d in $(xenstore-list /local/domain 2>/dev/null); do
+      [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$name" ] && domid=$d
+    done
+    if [ -n "$domid" ] && [ -f "$g/dom0.sh" ]; then
+      DOMID=$domid NAME=$name sh "$g/dom0.sh" >"$g/dom0.out" 2>&1 &
+      helper=$!
+    fi
+  fi
+  if [ -n "$domid" ] && [ -z "$fed" ] && [ -f "$g/input" ]; then
+    tty=$(xenstore-read /local/domain/$domid/console/tty 2>/dev/null)
+    if [ -n "$tty" ] && [ -e "$tty" ]; then cat "$g/input" > "$tty"; fed=$now; say input-sent "$now"; fi
+  fi
+  if ! kill -0 $xlpid 2>/dev/null; then ended=$now; break; fi
+  if [ "$now" -ge "$deadline" ]; then say timeout "$now"; break; fi
+  usleep 20000
+done
+# let xenconsoled drain the ring: wait until the log stops growing (at most ~2 s)
+last=-1; same=0; k=0
+while [ $same -lt 3 ] && [ $k -lt 20 ]; do
+  s=$(stat -c %s "$log" 2>/dev/null || echo 0)
+  if [ "$s" = "$last" ]; then same=$((same+1)); else same=0; last=$s; fi
+  [ -z "$first" ] && [ "$s" != 0 ] && first=$(cs)
+  usleep 100000; k=$((k+1))
+done
+state=$(xl list "$name" 2>/dev/null | tail -n +2 | awk '{print $5}')
+xl destroy "$name" >/dev/null 2>&1
+wait $xlpid 2>/dev/null
+[ -n "$helper" ] && { kill $helper 2>/dev/null; wait $helper 2>/dev/null; }
+say domid "${domid:--}"
+say state "${state:--}"
+say times "$t0 ${first:--} ${ended:--}"
+for f in xl.out dom0.out; do [ -f "$g/$f" ] && base64 "$g/$f" | sed "s/^/@@XH $n $f /"; done
+[ -f "$log" ] && base64 "$log" | sed "s/^/@@XH $n console /"
+rm -f "$log"
+say end

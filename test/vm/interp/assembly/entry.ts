@@ -1,0 +1,33 @@
+// Test entry for the interpreter: loads the boot image like vm/main.ts, but runs the active
+// process until its bottom context returns and answers that value, with accessors so the JS
+// side can inspect the result object.
+
+import { crash } from "platform";
+import { initializeObjectMemory } from "../../../../vm/objmem/index";
+import { loadImage, imageErrorPtr, imageErrorLength } from "../../../../vm/image/index";
+import { initInterpreter, resumeActiveProcess } from "../../../../vm/interp/startup";
+import { interpret, I } from "../../../../vm/interp/interpreter";
+import { vmCrash } from "../../../../vm/interp/crash";
+import { R } from "../../../../vm/interp/registers";
+import { numSlotsOf, formatOf, classIndexOf, fetchSlot, byteSizeOf } from "../../../../vm/interp/oops";
+import { pushRemappableOop } from "../../../../vm/objmem/index";
+
+export { main } from "../../../../vm/main";
+
+/** Loads the image, runs until the bottom context returns; answers the returned oop. */
+export function testRun(): u64 {
+  if (!initializeObjectMemory(1 << 20)) vmCrash("cannot reserve new space");
+  if (!loadImage()) { crash(imageErrorPtr(), imageErrorLength()); return 0; }
+  initInterpreter();
+  if (!resumeActiveProcess()) vmCrash("no runnable context");
+  I.stopOnBottomReturn = true;
+  interpret();
+  pushRemappableOop(I.stopResult);
+  return I.stopResult;
+}
+export function testSlot(o: u64, i: i32): u64 { return fetchSlot(o, <usize>i); }
+export function testNumSlots(o: u64): i32 { return <i32>numSlotsOf(o); }
+export function testFormat(o: u64): i32 { return <i32>formatOf(o); }
+export function testClassIndex(o: u64): i32 { return <i32>classIndexOf(o); }
+export function testByteSize(o: u64): i32 { return <i32>byteSizeOf(o); }
+export function testSendCount(): u64 { return R.sendCount; }

@@ -1,0 +1,968 @@
+// The bytecode interpreter: SistaV1 and V3PlusClosures (chosen per method by the header's sign
+// bit), sends through a global method cache, frames on stack pages, closures, non-local return,
+// thisContext, doesNotUnderstand:, cannotReturn:, mustBeBoolean, attemptToAssign:withIndex:.
+
+import {
+  oop, isImmediate, isSmallInt, intValue, intOop, isIntValue, areSmallInts, fetchSlot, classIndexOf,
+  numSlotsOf, formatOf, slotAddr, isImmutableObj, charOop, classIndexOfObj,
+} from "./oops";
+import {
+  R, FR_SAVED_FP, FR_SAVED_IP, FR_METHOD, FR_FLAGS, FR_CONTEXT, FR_RECEIVER, FR_CLOSURE, FR_TEMPS,
+  FLAG_BLOCK, PAGE_BYTES, PAGE_HEADROOM, pageBase, setPageHead, frSavedFP, frSavedIP, frMethod,
+  frNumArgs, frIsBlock, frContext, frReceiver, frClosure, pageOf,
+} from "./registers";
+import {
+  CTX_SENDER, CTX_METHOD, CTX_RECEIVER, CTX_CLOSURE, CLOSURE_OUTER, CLOSURE_STARTPC, CLOSURE_METHOD,
+  CLOSURE_NUMARGS, CLOSURE_COPIED, FULL_CLOSURE_RECEIVER, FULL_CLOSURE_COPIED, MSG_SELECTOR, MSG_ARGS,
+  MSG_LOOKUP_CLASS, ASSOC_VALUE, hdrNumLiterals, hdrNumTemps, hdrNumArgs, hdrIsSista, hdrHasPrimitive,
+  CLASS_SUPERCLASS,
+} from "./layout";
+import {
+  ensureFrameContext, contextFetch, contextStore, isContext, saveRegisters, loadRegistersFromPage,
+  newPage, freeActivePage, resumeContext, homeContextOf, frameOfContext, isMarriedOrWidowed,
+} from "./frames";
+import {
+  nilOop, falseOop, trueOop, splObj, classAtIndex, classOfOop, storePtr, methodHeader,
+  instantiateClass, pushRemap, popRemap, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS,
+  SO_SELECTOR_DNU, SO_SELECTOR_CANNOT_RETURN, SO_SELECTOR_MUST_BE_BOOLEAN, SO_CLASS_ARRAY,
+  SO_CLASS_MESSAGE, SO_CLASS_BLOCK_CLOSURE, SO_CLASS_FULL_BLOCK_CLOSURE, SO_SELECTOR_ABOUT_TO_RETURN,
+  SO_SELECTOR_ATTEMPT_TO_ASSIGN, SO_SELECTOR_RUN_WITH_IN, SO_SELECTOR_UNKNOWN_BYTECODE,
+} from "./heap";
+import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, CACHE_METHOD, CACHE_PRIM } from "./lookup";
+import { vmCrash, vmCrashN } from "./crash";
+import { callPrimitive } from "../prims/table";
+import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
+
+// ---- stack
+// @ts-ignore: decorator
+@inline export function push(v: oop): void { R.sp += 8; store<u64>(R.sp, v); }
+// @ts-ignore: decorator
+@inline export function pop(): oop { const v = load<u64>(R.sp); R.sp -= 8; return v; }
+// @ts-ignore: decorator
+@inline export function top(): oop { return load<u64>(R.sp); }
+// @ts-ignore: decorator
+@inline export function stackValue(n: i32): oop { return load<u64>(R.sp - (<usize>n << 3)); }
+// @ts-ignore: decorator
+@inline export function popN(n: i32): void { R.sp -= <usize>n << 3; }
+// @ts-ignore: decorator
+@inline export function popThenPush(n: i32, v: oop): void { R.sp -= <usize>(n - 1) << 3; store<u64>(R.sp, v); }
+// @ts-ignore: decorator
+@inline export function receiver(): oop { return load<u64>(R.fp + FR_RECEIVER); }
+// @ts-ignore: decorator
+@inline function temp(i: usize): oop { return load<u64>(R.fp + FR_TEMPS + (i << 3)); }
+// @ts-ignore: decorator
+@inline function setTemp(i: usize, v: oop): void { store<u64>(R.fp + FR_TEMPS + (i << 3), v); }
+// @ts-ignore: decorator
+@inline function literal(i: usize): oop { return load<u64>(R.mbase + 8 + (i << 3)); }
+// @ts-ignore: decorator
+@inline function nextByte(): u32 { return <u32>load<u8>(R.mbase + R.ip++); }
+
+/** Interpreter state the loop and the primitives share. */
+export class I {
+  static epoch: i32 = 0;
+  static stopped: bool = false;        // the interpreter returns from interpret()
+  static stopResult: oop = 0;
+  static stopOnBottomReturn: bool = false;
+  static sista: bool = true;
+  static mode: i32 = 1;                // 1 SistaV1, 0 V3PlusClosures, -1 stopped
+}
+
+/** Reload the method registers after objects may have moved (a GC). */
+export function refreshAfterGC(): void {
+  if (R.fp != 0) { R.method = frMethod(R.fp); R.mbase = <usize>R.method + 8; }
+  I.epoch = gcEpochNow();
+  flushMethodCacheIfMoved();
+}
+
+// @ts-ignore: decorator
+@inline function setMethod(m: oop): void {
+  R.method = m;
+  R.mbase = <usize>m + 8;
+  I.sista = hdrIsSista(intValue(load<u64>(<usize>m + 8)));
+  if (I.mode >= 0) I.mode = I.sista ? 1 : 0;
+}
+
+// ---- activation
+
+/** Activates `method` for the receiver and argCount arguments on top of the stack. */
+export function activateMethod(method: oop, argCount: i32): void {
+  const h = methodHeader(method);
+  const numTemps = <usize>hdrNumTemps(h);
+  let newFP = R.sp + 8;
+  if (newFP >= R.pageLimit) {
+    overflowToNewPage(argCount);
+    newFP = R.sp + 8;
+  }
+  store<u64>(newFP + FR_SAVED_FP, <u64>R.fp | 1);
+  store<u64>(newFP + FR_SAVED_IP, (<u64>R.ip << 3) | 1);
+  store<u64>(newFP + FR_METHOD, method);
+  store<u64>(newFP + FR_FLAGS, (<u64>argCount << 3) | 1);
+  const nil = nilOop();
+  store<u64>(newFP + FR_CONTEXT, nil);
+  store<u64>(newFP + FR_RECEIVER, load<u64>(newFP - ((<usize>argCount + 1) << 3)));
+  store<u64>(newFP + FR_CLOSURE, nil);
+  const t = newFP + FR_TEMPS;
+  for (let i: usize = 0; i < <usize>argCount; i++) store<u64>(t + (i << 3), load<u64>(newFP - ((<usize>argCount - i) << 3)));
+  for (let i: usize = <usize>argCount; i < numTemps; i++) store<u64>(t + (i << 3), nil);
+  R.sp = t + (numTemps << 3) - 8;
+  R.fp = newFP;
+  fixBaseFrame();
+  setMethod(method);
+  R.ip = (<usize>hdrNumLiterals(h) + 1) << 3;
+  if (--R.interruptCounter <= 0) interruptCheck();
+}
+
+/** Moves the pending send (receiver and args) to a fresh page whose base frame's caller is the
+ *  current frame's Context. */
+function overflowToNewPage(argCount: i32): void {
+  const ctx = ensureFrameContext(R.fp);
+  const n = <usize>argCount + 1;
+  const src = R.sp - ((n - 1) << 3);
+  saveRegisters();
+  const oldPage = R.page;
+  // the caller's head: without receiver and args
+  setPageHead(oldPage, R.fp, src - 8, R.ip);
+  const p = newPage();
+  const base = pageBase(p);
+  for (let i: usize = 0; i < n; i++) store<u64>(base + (i << 3), load<u64>(src + (i << 3)));
+  R.page = p;
+  R.pageLimit = base + PAGE_BYTES - PAGE_HEADROOM;
+  R.sp = base + ((n - 1) << 3);
+  // the new frame is a base frame: savedFP 0, savedIP = caller context
+  R.fp = 0;
+  baseFramePending = true;
+  baseFrameCaller = ctx;
+}
+let baseFramePending = false;
+let baseFrameCaller: oop = 0;
+
+// @ts-ignore: decorator
+@inline function fixBaseFrame(): void {
+  if (baseFramePending) {
+    baseFramePending = false;
+    store<u64>(R.fp + FR_SAVED_FP, 1);
+    store<u64>(R.fp + FR_SAVED_IP, baseFrameCaller);
+  }
+}
+
+let fullClosureCI: u32 = 0;
+let fullClosureEpochClass: oop = 0;
+function fullClosureClassIndex(): u32 {
+  const cls = splObj(SO_CLASS_FULL_BLOCK_CLOSURE);
+  if (cls != fullClosureEpochClass) { fullClosureEpochClass = cls; fullClosureCI = cls == nilOop() ? 0xFFFFFFFF : classIndexOfClass(cls); }
+  return fullClosureCI;
+}
+
+/** Activates a block closure with argCount args on the stack above it. */
+export function activateClosure(closure: oop, argCount: i32): void {
+  const nil = nilOop();
+  const full = classIndexOf(closure) == fullClosureClassIndex();
+  let method: oop; let rcvr: oop; let copiedStart: usize; let ip: usize; let numTemps: usize;
+  const numCopied = numSlotsOf(closure) - (full ? FULL_CLOSURE_COPIED : CLOSURE_COPIED);
+  if (full) {
+    method = fetchSlot(closure, CLOSURE_METHOD);
+    rcvr = fetchSlot(closure, FULL_CLOSURE_RECEIVER);
+    copiedStart = FULL_CLOSURE_COPIED;
+    const h = methodHeader(method);
+    ip = (<usize>hdrNumLiterals(h) + 1) << 3;
+    numTemps = <usize>hdrNumTemps(h);
+  } else {
+    const outer = fetchSlot(closure, CLOSURE_OUTER);
+    pushRemap(closure);
+    method = contextFetch(outer, CTX_METHOD);
+    rcvr = contextFetch(outer, CTX_RECEIVER);
+    closure = popRemap();
+    copiedStart = CLOSURE_COPIED;
+    ip = <usize>(intValue(fetchSlot(closure, CLOSURE_STARTPC)) - 1);
+    numTemps = <usize>argCount + numCopied;
+  }
+  let newFP = R.sp + 8;
+  if (newFP >= R.pageLimit) {
+    pushRemap(closure); pushRemap(method); pushRemap(rcvr);
+    overflowToNewPage(argCount);
+    rcvr = popRemap(); method = popRemap(); closure = popRemap();
+    newFP = R.sp + 8;
+  }
+  store<u64>(newFP + FR_SAVED_FP, <u64>R.fp | 1);
+  store<u64>(newFP + FR_SAVED_IP, (<u64>R.ip << 3) | 1);
+  store<u64>(newFP + FR_METHOD, method);
+  store<u64>(newFP + FR_FLAGS, (<u64>(<u32>argCount | FLAG_BLOCK) << 3) | 1);
+  store<u64>(newFP + FR_CONTEXT, nil);
+  store<u64>(newFP + FR_RECEIVER, rcvr);
+  store<u64>(newFP + FR_CLOSURE, closure);
+  const t = newFP + FR_TEMPS;
+  for (let i: usize = 0; i < <usize>argCount; i++) store<u64>(t + (i << 3), load<u64>(newFP - ((<usize>argCount - i) << 3)));
+  for (let i: usize = 0; i < numCopied; i++) store<u64>(t + ((<usize>argCount + i) << 3), fetchSlot(closure, copiedStart + i));
+  for (let i: usize = <usize>argCount + numCopied; i < numTemps; i++) store<u64>(t + (i << 3), nil);
+  const depth = numTemps > <usize>argCount + numCopied ? numTemps : <usize>argCount + numCopied;
+  R.sp = t + (depth << 3) - 8;
+  R.fp = newFP;
+  fixBaseFrame();
+  setMethod(method);
+  R.ip = ip;
+  if (--R.interruptCounter <= 0) interruptCheck();
+}
+
+// ---- sends
+
+/** Looks up and runs selector for the receiver under argCount args (lookup from its class, or
+ *  from lookupClass when that is non-zero). */
+export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): void {
+  const rcvr = stackValue(argCount);
+  if (I.epoch != gcEpochNow()) refreshAfterGC();
+  let method: oop; let prim: i32;
+  const ci = lookupClass == 0 ? classIndexOf(rcvr) : 0;
+  const entry = lookupClass == 0 ? cacheProbe(selector, ci) : 0;
+  if (entry != 0) {
+    method = load<u64>(entry + CACHE_METHOD);
+    prim = <i32>load<u64>(entry + CACHE_PRIM);
+  } else {
+    const cls = lookupClass == 0 ? classAtIndex(ci) : lookupClass;
+    method = lookupMethod(cls, selector);
+    if (method == 0) { sendDoesNotUnderstand(selector, argCount, cls); return; }
+    prim = primitiveIndexOf(method);
+    if (lookupClass == 0) cacheFill(selector, ci, method, prim);
+  }
+  R.sendCount++;
+  executeMethod(method, prim, argCount);
+}
+
+/** Runs method (with primitive index prim, 0 for none) on the stacked receiver and args. */
+export function executeMethod(method: oop, prim: i32, argCount: i32): void {
+  if (prim != 0) {
+    if (prim >= 256 && prim <= 519) { if (quickPrimitive(prim, argCount)) return; }
+    else if (prim == -1) { runObjectAsMethod(method, argCount); return; }
+    else {
+      R.primFailCode = 0;
+      R.argCount = argCount;
+      R.newMethod = method;
+      const spBefore = R.sp;
+      const fpBefore = R.fp;
+      if (callPrimitive(prim, argCount)) {
+        if (I.epoch != gcEpochNow()) refreshAfterGC();
+        return;
+      }
+      if (R.fp != fpBefore || R.sp != spBefore) {
+        if (R.primFailCode == 0) vmCrashN("primitive failed with an unbalanced stack:", prim);
+      }
+      if (R.primFailCode == 0) R.primFailCode = 1;
+      if (I.epoch != gcEpochNow()) { refreshAfterGC(); method = R.newMethod; }
+      method = R.newMethod;
+    }
+  }
+  activateMethod(method, argCount);
+}
+
+/** Primitive index of a CompiledMethod, 0 when none; -1 when `method` is not a CompiledMethod. */
+export function primitiveIndexOf(method: oop): i32 {
+  if (isImmediate(method) || formatOf(method) < 24) return -1;
+  const h = methodHeader(method);
+  if (!hdrHasPrimitive(h)) return 0;
+  const at = <usize>method + 8 + ((<usize>hdrNumLiterals(h) + 1) << 3);
+  return <i32>load<u8>(at + 1) | (<i32>load<u8>(at + 2) << 8);
+}
+
+function quickPrimitive(prim: i32, argCount: i32): bool {
+  const rcvr = stackValue(argCount);
+  let v: oop;
+  if (prim == 256) v = rcvr;
+  else if (prim == 257) v = trueOop();
+  else if (prim == 258) v = falseOop();
+  else if (prim == 259) v = nilOop();
+  else if (prim <= 263) v = intOop(<i64>(prim - 261));
+  else {
+    const i = <usize>(prim - 264);
+    if (isImmediate(rcvr) || formatOf(rcvr) > 5 || i >= numSlotsOf(rcvr)) return false;
+    v = isContext(rcvr) ? contextFetch(rcvr, i) : fetchSlot(rcvr, i);
+  }
+  popThenPush(argCount + 1, v);
+  return true;
+}
+
+/** An object that is not a CompiledMethod in a method dictionary: send it #run:with:in:. */
+function runObjectAsMethod(obj: oop, argCount: i32): void {
+  const args = instantiateClass(splObj(SO_CLASS_ARRAY), <usize>argCount);
+  if (args == 0) vmCrash("out of memory in run:with:in:");
+  for (let i = 0; i < argCount; i++) storePtr(args, <usize>i, stackValue(argCount - 1 - i));
+  const rcvr = stackValue(argCount);
+  popN(argCount + 1);
+  push(obj);
+  push(lastSelector);
+  push(args);
+  push(rcvr);
+  sendSelector(splObj(SO_SELECTOR_RUN_WITH_IN), 3, 0);
+}
+export let lastSelector: oop = 0;
+
+/** Replaces the args with a Message and sends #doesNotUnderstand:. */
+export function sendDoesNotUnderstand(selector: oop, argCount: i32, cls: oop): void {
+  pushRemap(selector); pushRemap(cls);
+  const args = instantiateClass(splObj(SO_CLASS_ARRAY), <usize>argCount);
+  pushRemap(args);
+  const msg = instantiateClass(splObj(SO_CLASS_MESSAGE), 0);
+  const args2 = popRemap(); cls = popRemap(); selector = popRemap();
+  if (args2 == 0 || msg == 0) vmCrash("out of memory creating a Message");
+  for (let i = 0; i < argCount; i++) storePtr(args2, <usize>i, stackValue(argCount - 1 - i));
+  storePtr(msg, MSG_SELECTOR, selector);
+  storePtr(msg, MSG_ARGS, args2);
+  if (numSlotsOf(msg) > MSG_LOOKUP_CLASS) storePtr(msg, MSG_LOOKUP_CLASS, cls);
+  popThenPush(argCount + 1, stackValue(argCount));
+  push(msg);
+  const dnu = splObj(SO_SELECTOR_DNU);
+  const m = lookupMethod(cls, dnu);
+  if (m == 0) {
+    vmCrash("recursive doesNotUnderstand: (the class has no #doesNotUnderstand:)");
+  }
+  executeMethod(m, primitiveIndexOf(m), 1);
+}
+
+/** Sends special selector k (0-31) with its argument count from the special selectors array. */
+function sendSpecial(k: i32): void {
+  const arr = splObj(SO_SPECIAL_SELECTORS);
+  const sel = fetchSlot(arr, <usize>(k << 1));
+  const n = <i32>intValue(fetchSlot(arr, <usize>(k << 1) + 1));
+  sendSelector(sel, n, 0);
+}
+
+function superSend(selector: oop, argCount: i32): void {
+  const mclass = methodClassOf(R.method);
+  const sup = mclass == 0 ? nilOop() : fetchSlot(mclass, CLASS_SUPERCLASS);
+  if (sup == nilOop()) { sendDoesNotUnderstand(selector, argCount, nilOop()); return; }
+  sendSelector(selector, argCount, sup);
+}
+
+function directedSuperSend(selector: oop, argCount: i32): void {
+  const cls = pop();
+  const sup = isImmediate(cls) ? nilOop() : fetchSlot(cls, CLASS_SUPERCLASS);
+  if (sup == nilOop()) { sendDoesNotUnderstand(selector, argCount, nilOop()); return; }
+  sendSelector(selector, argCount, sup);
+}
+
+// ---- returns
+
+/** Returns v from the active frame to its caller. */
+export function returnFromFrame(v: oop): void {
+  const caller = frSavedFP(R.fp);
+  if (caller != 0) {
+    R.sp = R.fp - ((frNumArgs(R.fp) + 1) << 3);
+    store<u64>(R.sp, v);
+    R.ip = frSavedIP(R.fp);
+    R.fp = caller;
+    setMethod(frMethod(caller));
+    return;
+  }
+  // base frame: the caller is a Context
+  const sender = load<u64>(R.fp + FR_SAVED_IP);
+  if (sender == nilOop() || isImmediate(sender) || !isContext(sender)) {
+    if (I.stopOnBottomReturn) { I.stopped = true; I.mode = -1; I.stopResult = v; return; }
+    cannotReturn(v);
+    return;
+  }
+  // allocation never moves objects (only GC at a safe point does), so v stays valid
+  freeActivePage();
+  if (!resumeContext(sender)) vmCrash("return to a dead context");
+  push(v);
+}
+
+
+/** thisContext cannotReturn: v */
+function cannotReturn(v: oop): void {
+  pushRemap(v);
+  const ctx = ensureFrameContext(R.fp);
+  v = popRemap();
+  push(ctx);
+  push(v);
+  sendSelector(splObj(SO_SELECTOR_CANNOT_RETURN), 1, 0);
+}
+
+/** ^v from inside a block: return from the block's home method to the home's sender. */
+function nonLocalReturn(v: oop): void {
+  pushRemap(v);
+  const home = homeContextOf(frClosure(R.fp));
+  v = popRemap();
+  if (home == nilOop()) { cannotReturn(v); return; }
+  const homeFP = isMarriedOrWidowed(home) ? frameOfContext(home) : 0;
+  // fast path: home is a frame on the active page, no unwind-protect activation in between
+  if (homeFP != 0 && pageOf(homeFP) == R.page) {
+    let fp = R.fp;
+    while (fp != 0 && fp != homeFP) {
+      if (fp != R.fp && isUnwindMarked(frMethod(fp))) { aboutToReturn(v, ensureFrameContext(fp)); return; }
+      fp = frSavedFP(fp);
+    }
+    if (fp == homeFP) {
+      R.fp = homeFP;
+      setMethod(frMethod(homeFP));
+      returnFromFrame(v);
+      return;
+    }
+  }
+  slowNonLocalReturn(v, home);
+}
+
+function isUnwindMarked(method: oop): bool {
+  return primitiveIndexOf(method) == 198;
+}
+
+/** thisContext aboutToReturn: v through: unwindContext */
+function aboutToReturn(v: oop, unwindCtx: oop): void {
+  pushRemap(v); pushRemap(unwindCtx);
+  const ctx = ensureFrameContext(R.fp);
+  unwindCtx = popRemap(); v = popRemap();
+  push(ctx);
+  push(v);
+  push(unwindCtx);
+  sendSelector(splObj(SO_SELECTOR_ABOUT_TO_RETURN), 2, 0);
+}
+
+/** The sender of ctx, keeping a and b valid across the allocation that may happen. */
+function senderKeeping(ctx: oop): oop {
+  return contextFetch(ctx, CTX_SENDER);
+}
+
+/** Non-local return across pages or through single contexts: walk the chain as contexts,
+ *  then kill what lies between and resume the home's sender. */
+function slowNonLocalReturn(v: oop, home: oop): void {
+  const nil = nilOop();
+  // remap stack holds [v, home, c] while walking (contextFetch may allocate)
+  pushRemap(v); pushRemap(home);
+  const active = ensureFrameContext(R.fp);
+  pushRemap(active);
+  let found = false;
+  let unwind: oop = 0;
+  let guard = 0;
+  while (guard++ < 10000000) {
+    const c = popRemap();
+    if (c == nil || isImmediate(c)) { pushRemap(c); break; }
+    home = popRemap(); pushRemap(home);
+    if (c == home) { pushRemap(c); found = true; break; }
+    if (c != active && isUnwindMarked(contextFetch(c, CTX_METHOD))) { pushRemap(c); unwind = c; break; }
+    pushRemap(c);
+    const next = senderKeeping(c);
+    popRemap();
+    pushRemap(next);
+  }
+  const last = popRemap(); home = popRemap(); v = popRemap();
+  if (unwind != 0) { aboutToReturn(v, last); return; }
+  if (!found) { cannotReturn(v); return; }
+  pushRemap(v); pushRemap(home);
+  const sender = contextFetch(home, CTX_SENDER);
+  home = popRemap(); v = popRemap();
+  if (sender == nil || isImmediate(sender) || !isContext(sender)) { cannotReturn(v); return; }
+  // every context from the active one to home is dead now; free their pages (all their frames
+  // have contexts, married during the walk), except the page holding the sender's frame
+  const senderFP = isMarriedOrWidowed(sender) ? frameOfContext(sender) : 0;
+  const senderPage = senderFP != 0 ? pageOf(senderFP) : -1;
+  let pages: u64 = 0;
+  let c = ensureFrameContext(R.fp);
+  guard = 0;
+  while (c != sender && c != nil && !isImmediate(c) && guard++ < 10000000) {
+    const next = contextFetch(c, CTX_SENDER); // no allocation: every frame here is married
+    if (isMarriedOrWidowed(c)) {
+      const fp = frameOfContext(c);
+      if (fp != 0 && pageOf(fp) != senderPage) pages |= (<u64>1) << <u64>pageOf(fp);
+    }
+    store<u64>(slotAddr(c, CTX_SENDER), nil);
+    store<u64>(slotAddr(c, 1), nil);
+    c = next;
+  }
+  for (let p = 0; p < 64; p++) {
+    if ((pages & ((<u64>1) << <u64>p)) != 0) {
+      setPageInUse(p, false);
+      if (p == R.page) R.page = -1;
+    }
+  }
+  pushRemap(v);
+  const ok = resumeContext(sender);
+  v = popRemap();
+  if (!ok) vmCrash("non-local return to a context that cannot be resumed");
+  push(v);
+}
+
+import { setPageInUse } from "./registers";
+
+// ---- closures and arrays
+
+function pushNewArray(b: u32): void {
+  const n = <usize>(b & 127);
+  const arr = instantiateClass(splObj(SO_CLASS_ARRAY), n);
+  if (arr == 0) vmCrash("out of memory creating an Array");
+  refreshIfMoved();
+  if (b > 127) {
+    for (let i: usize = 0; i < n; i++) storePtr(arr, i, stackValue(<i32>(n - 1 - i)));
+    popN(<i32>n);
+  }
+  push(arr);
+}
+
+// @ts-ignore: decorator
+@inline function refreshIfMoved(): void { if (I.epoch != gcEpochNow()) refreshAfterGC(); }
+
+/** V3 closure (bytecode 143 / Sista 250): numCopied values on the stack, the block body follows. */
+function pushClosureCopy(numArgs: u32, numCopied: u32, blockSize: usize): void {
+  const ctx = ensureFrameContext(R.fp);
+  pushRemap(ctx);
+  const cl = instantiateClass(splObj(SO_CLASS_BLOCK_CLOSURE), <usize>numCopied);
+  const c2 = popRemap();
+  if (cl == 0) vmCrash("out of memory creating a BlockClosure");
+  refreshIfMoved();
+  storePtr(cl, CLOSURE_OUTER, c2);
+  store<u64>(slotAddr(cl, CLOSURE_STARTPC), intOop(<i64>R.ip + 1));
+  store<u64>(slotAddr(cl, CLOSURE_NUMARGS), intOop(<i64>numArgs));
+  for (let i: usize = 0; i < <usize>numCopied; i++) storePtr(cl, CLOSURE_COPIED + i, stackValue(<i32>(<usize>numCopied - 1 - i)));
+  popN(<i32>numCopied);
+  R.ip += blockSize;
+  push(cl);
+}
+
+/** Sista 249: FullBlockClosure for the CompiledBlock literal. */
+function pushFullClosure(litIndex: usize, flags: u32): void {
+  const numCopied = <usize>(flags & 63);
+  const ignoreOuter = (flags & 64) != 0;
+  const rcvrOnStack = (flags & 128) != 0;
+  let ctx = nilOop();
+  if (!ignoreOuter) ctx = ensureFrameContext(R.fp);
+  pushRemap(ctx);
+  const cl = instantiateClass(splObj(SO_CLASS_FULL_BLOCK_CLOSURE), numCopied);
+  ctx = popRemap();
+  if (cl == 0) vmCrash("out of memory creating a FullBlockClosure");
+  refreshIfMoved();
+  const block = literal(litIndex);
+  storePtr(cl, CLOSURE_OUTER, ctx);
+  storePtr(cl, CLOSURE_METHOD, block);
+  store<u64>(slotAddr(cl, CLOSURE_NUMARGS), intOop(<i64>hdrNumArgs(methodHeader(block))));
+  for (let i: usize = 0; i < numCopied; i++) storePtr(cl, FULL_CLOSURE_COPIED + i, stackValue(<i32>(numCopied - 1 - i)));
+  popN(<i32>numCopied);
+  if (rcvrOnStack) storePtr(cl, FULL_CLOSURE_RECEIVER, pop());
+  else storePtr(cl, FULL_CLOSURE_RECEIVER, receiver());
+  push(cl);
+}
+
+function pushThisContext(): void {
+  const ctx = ensureFrameContext(R.fp);
+  refreshIfMoved();
+  push(ctx);
+}
+
+// ---- variables
+
+function pushReceiverVariable(i: usize): void {
+  const r = receiver();
+  if (!isImmediate(r) && isContext(r)) { push(contextFetch(r, i)); refreshIfMoved(); return; }
+  push(fetchSlot(r, i));
+}
+
+/** Stores v into instance variable i of the receiver; answers false when it sent
+ *  #attemptToAssign:withIndex: instead (immutable receiver). */
+function storeReceiverVariable(i: usize, v: oop): bool {
+  const r = receiver();
+  if (isImmutableObj(r)) {
+    push(r); push(v); push(intOop(<i64>i + 1));
+    sendSelector(splObj(SO_SELECTOR_ATTEMPT_TO_ASSIGN), 2, 0);
+    return false;
+  }
+  if (isContext(r)) {
+    if (contextStore(r, i, v)) resumeAfterDivorce();
+    return true;
+  }
+  storePtr(r, i, v);
+  return true;
+}
+
+/** The active page was divorced while the active frame kept running: resume its context
+ *  (the frame's words are still readable: a freed page is only reused by newPage). */
+export function resumeAfterDivorce(): void {
+  const ctx = load<u64>(R.fp + FR_CONTEXT);
+  R.page = -1;
+  if (!resumeContext(ctx)) vmCrash("cannot resume the active context after a divorce");
+}
+
+function pushLiteralVariable(i: usize): void {
+  push(fetchSlot(literal(i), ASSOC_VALUE));
+}
+function storeLiteralVariable(i: usize, v: oop): void {
+  const assoc = literal(i);
+  if (isImmutableObj(assoc)) {
+    push(assoc); push(v); push(intOop(2));
+    sendSelector(splObj(SO_SELECTOR_ATTEMPT_TO_ASSIGN), 2, 0);
+    return;
+  }
+  storePtr(assoc, ASSOC_VALUE, v);
+}
+function remoteTempVector(tempIndex: usize): oop { return temp(tempIndex); }
+
+// ---- conditional jumps
+
+function jumpIf(cond: bool, offset: i32): void {
+  const v = pop();
+  if (v == trueOop()) { if (cond) R.ip += <usize>offset; return; }
+  if (v == falseOop()) { if (!cond) R.ip += <usize>offset; return; }
+  push(v);
+  sendSelector(splObj(SO_SELECTOR_MUST_BE_BOOLEAN), 0, 0);
+}
+
+// @ts-ignore: decorator
+@inline function backwardJumpCheck(): void {
+  if (--R.interruptCounter <= 0) interruptCheck();
+}
+
+/** The interrupt check (a GC safe point and process switch point): registers are reloaded after. */
+function interruptCheck(): void {
+  checkForInterrupts();
+  if (I.epoch != gcEpochNow()) refreshAfterGC();
+}
+
+// ---- arithmetic fast paths for the special selectors (SmallIntegers; the rest is a send)
+
+function arith(k: i32): bool {
+  const a = stackValue(1); const b = stackValue(0);
+  if (!areSmallInts(a, b)) return false;
+  const x = intValue(a); const y = intValue(b);
+  let r: i64 = 0;
+  switch (k) {
+    case 0: r = x + y; break;
+    case 1: r = x - y; break;
+    case 2: popThenPush(2, x < y ? trueOop() : falseOop()); return true;
+    case 3: popThenPush(2, x > y ? trueOop() : falseOop()); return true;
+    case 4: popThenPush(2, x <= y ? trueOop() : falseOop()); return true;
+    case 5: popThenPush(2, x >= y ? trueOop() : falseOop()); return true;
+    case 6: popThenPush(2, x == y ? trueOop() : falseOop()); return true;
+    case 7: popThenPush(2, x != y ? trueOop() : falseOop()); return true;
+    case 8: {
+      const p = x * y;
+      if (x != 0 && (p / x != y || (x == -1 && y == i64.MIN_VALUE))) return false;
+      r = p; break;
+    }
+    case 9: if (y == 0 || x % y != 0) return false; r = x / y; break;
+    case 10: { if (y == 0) return false; let m = x % y; if (m != 0 && ((m ^ y) < 0)) m += y; r = m; break; }
+    case 12: {
+      if (y >= 0) { if (y > 63) { if (x != 0) return false; r = 0; } else { const s = x << y; if ((s >> y) != x) return false; r = s; } }
+      else { r = y < -63 ? (x < 0 ? -1 : 0) : x >> (-y); }
+      break;
+    }
+    case 13: { if (y == 0) return false; let q = x / y; if ((x % y != 0) && ((x ^ y) < 0)) q -= 1; r = q; break; }
+    case 14: r = x & y; break;
+    case 15: r = x | y; break;
+    default: return false;
+  }
+  if (!isIntValue(r)) return false;
+  popThenPush(2, intOop(r));
+  return true;
+}
+
+function specialSend(k: i32): void {
+  if (k < 16) { if (arith(k)) return; }
+  else if (k == 22) { // ==
+    const b = pop(); const a = top();
+    store<u64>(R.sp, a == b ? trueOop() : falseOop());
+    return;
+  } else if (k == 24) { // ~~
+    const b = pop(); const a = top();
+    store<u64>(R.sp, a != b ? trueOop() : falseOop());
+    return;
+  }
+  sendSpecial(k);
+}
+
+// ---- the loops
+
+/** Runs bytecodes until the interpreter is stopped (quit, exit, or the bottom context of the
+ *  test process returning when stopOnBottomReturn is set). */
+export function interpret(): void {
+  I.stopped = false;
+  I.mode = 1;
+  I.epoch = gcEpochNow();
+  if (R.fp != 0) setMethod(frMethod(R.fp));
+  while (!I.stopped) {
+    if (I.sista) runSista(); else runV3();
+  }
+}
+
+function unknownBytecode(b: u32): void {
+  vmCrashN("unknown bytecode", <i64>b);
+}
+
+function runSista(): void {
+  let extA: i32 = 0;
+  let extB: i32 = 0;
+  while (true) {
+    const b = nextByte();
+    switch (b) {
+      case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+      case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15:
+        pushReceiverVariable(<usize>b); break;
+      case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
+      case 24: case 25: case 26: case 27: case 28: case 29: case 30: case 31:
+        pushLiteralVariable(<usize>(b & 15)); break;
+      case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
+      case 40: case 41: case 42: case 43: case 44: case 45: case 46: case 47:
+      case 48: case 49: case 50: case 51: case 52: case 53: case 54: case 55:
+      case 56: case 57: case 58: case 59: case 60: case 61: case 62: case 63:
+        push(literal(<usize>(b & 31))); break;
+      case 64: case 65: case 66: case 67: case 68: case 69: case 70: case 71:
+      case 72: case 73: case 74: case 75:
+        push(temp(<usize>(b - 64))); break;
+      case 76: push(receiver()); break;
+      case 77: push(trueOop()); break;
+      case 78: push(falseOop()); break;
+      case 79: push(nilOop()); break;
+      case 80: push(intOop(0)); break;
+      case 81: push(intOop(1)); break;
+      case 82: pushThisContext(); break;
+      case 83: push(top()); break;
+      case 88: if (frIsBlock(R.fp)) nonLocalReturn(receiver()); else returnFromFrame(receiver()); break;
+      case 89: if (frIsBlock(R.fp)) nonLocalReturn(trueOop()); else returnFromFrame(trueOop()); break;
+      case 90: if (frIsBlock(R.fp)) nonLocalReturn(falseOop()); else returnFromFrame(falseOop()); break;
+      case 91: if (frIsBlock(R.fp)) nonLocalReturn(nilOop()); else returnFromFrame(nilOop()); break;
+      case 92: { const v = pop(); if (frIsBlock(R.fp)) nonLocalReturn(v); else returnFromFrame(v); break; }
+      case 93: returnFromFrame(nilOop()); break;
+      case 94: returnFromFrame(pop()); break;
+      case 95: break; // nop
+      case 96: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); break; } }
+        specialSend(0); break;
+      }
+      case 97: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); break; } }
+        specialSend(1); break;
+      }
+      case 98: case 99: case 100: case 101: case 102: case 103: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) {
+          const a = <i64>x; const c = <i64>y; // same tag: compare the oops
+          let r: bool;
+          switch (b) {
+            case 98: r = a < c; break;
+            case 99: r = a > c; break;
+            case 100: r = a <= c; break;
+            case 101: r = a >= c; break;
+            case 102: r = a == c; break;
+            default: r = a != c;
+          }
+          R.sp -= 8; store<u64>(R.sp, r ? trueOop() : falseOop()); break;
+        }
+        specialSend(<i32>b - 96); break;
+      }
+      case 104: case 105: case 106: case 107: case 108: case 109: case 110: case 111:
+      case 112: case 113: case 114: case 115: case 116: case 117: case 118: case 119:
+      case 120: case 121: case 122: case 123: case 124: case 125: case 126: case 127:
+        specialSend(<i32>b - 96); break;
+      case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
+      case 136: case 137: case 138: case 139: case 140: case 141: case 142: case 143:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 0, 0); break;
+      case 144: case 145: case 146: case 147: case 148: case 149: case 150: case 151:
+      case 152: case 153: case 154: case 155: case 156: case 157: case 158: case 159:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 1, 0); break;
+      case 160: case 161: case 162: case 163: case 164: case 165: case 166: case 167:
+      case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 2, 0); break;
+      case 176: case 177: case 178: case 179: case 180: case 181: case 182: case 183:
+        R.ip += <usize>(b - 175); break;
+      case 184: case 185: case 186: case 187: case 188: case 189: case 190: case 191:
+        jumpIf(true, <i32>(b - 183)); break;
+      case 192: case 193: case 194: case 195: case 196: case 197: case 198: case 199:
+        jumpIf(false, <i32>(b - 191)); break;
+      case 200: case 201: case 202: case 203: case 204: case 205: case 206: case 207:
+        storeReceiverVariable(<usize>(b - 200), pop()); break;
+      case 208: case 209: case 210: case 211: case 212: case 213: case 214: case 215:
+        setTemp(<usize>(b - 208), pop()); break;
+      case 216: popN(1); break;
+      case 217: sendSelector(splObj(SO_SELECTOR_UNKNOWN_BYTECODE), 0, 0); break; // trap
+      case 224: extA = (extA << 8) + <i32>nextByte(); continue;
+      case 225: { const e = <i32>nextByte(); extB = (extB << 8) + (e < 128 ? e : e - 256); continue; }
+      case 226: pushReceiverVariable(<usize>(nextByte() + (<u32>extA << 8))); break;
+      case 227: pushLiteralVariable(<usize>(nextByte() + (<u32>extA << 8))); break;
+      case 228: push(literal(<usize>(nextByte() + (<u32>extA << 8)))); break;
+      case 229: push(temp(<usize>nextByte())); break;
+      case 231: pushNewArray(nextByte()); break;
+      case 232: push(intOop(<i64>nextByte() + (<i64>extB << 8))); break;
+      case 233: push(charOop(nextByte() + (<u32>extB << 8))); break;
+      case 234: {
+        const b2 = nextByte();
+        lastSelector = literal(<usize>((b2 >> 3) + (<u32>extA << 5)));
+        sendSelector(lastSelector, <i32>(b2 & 7) + (extB << 3), 0);
+        break;
+      }
+      case 235: {
+        const b2 = nextByte();
+        const sel = literal(<usize>((b2 >> 3) + (<u32>extA << 5)));
+        lastSelector = sel;
+        if (extB >= 64) directedSuperSend(sel, <i32>(b2 & 7) + ((extB & 63) << 3));
+        else superSend(sel, <i32>(b2 & 7) + (extB << 3));
+        break;
+      }
+      case 237: {
+        const off = <i32>nextByte() + (extB << 8);
+        R.ip += <usize>off;
+        if (off < 0) backwardJumpCheck();
+        break;
+      }
+      case 238: jumpIf(true, <i32>nextByte() + (extB << 8)); break;
+      case 239: jumpIf(false, <i32>nextByte() + (extB << 8)); break;
+      case 240: storeReceiverVariable(<usize>(nextByte() + (<u32>extA << 8)), pop()); break;
+      case 241: storeLiteralVariable(<usize>(nextByte() + (<u32>extA << 8)), pop()); break;
+      case 242: setTemp(<usize>nextByte(), pop()); break;
+      case 243: storeReceiverVariable(<usize>(nextByte() + (<u32>extA << 8)), top()); break;
+      case 244: storeLiteralVariable(<usize>(nextByte() + (<u32>extA << 8)), top()); break;
+      case 245: setTemp(<usize>nextByte(), top()); break;
+      case 248: {
+        R.ip += 2;
+        if (R.primFailCode != 0) {
+          if (load<u8>(R.mbase + R.ip) == 245) {
+            const t = <usize>load<u8>(R.mbase + R.ip + 1);
+            setTemp(t, primErrorObject(R.primFailCode));
+          }
+          R.primFailCode = 0;
+        }
+        break;
+      }
+      case 249: { const a = nextByte(); const f = nextByte(); pushFullClosure(<usize>a + (<usize>extA << 8), f); break; }
+      case 250: {
+        const a = nextByte(); const bb = nextByte();
+        const numArgs = (a & 7) + ((<u32>extA & 15) << 3);
+        const numCopied = ((a >> 3) & 7) + ((<u32>extA >> 4) << 3);
+        pushClosureCopy(numArgs, numCopied, <usize>bb + (<usize>extB << 8));
+        break;
+      }
+      case 251: { const i = nextByte(); const t = nextByte(); push(fetchSlot(remoteTempVector(<usize>t), <usize>i)); break; }
+      case 252: { const i = nextByte(); const t = nextByte(); storePtr(remoteTempVector(<usize>t), <usize>i, top()); break; }
+      case 253: { const i = nextByte(); const t = nextByte(); storePtr(remoteTempVector(<usize>t), <usize>i, pop()); break; }
+      default: unknownBytecode(b);
+    }
+    extA = 0; extB = 0;
+    if (I.mode != 1) return;
+  }
+}
+
+function runV3(): void {
+  while (true) {
+    const b = nextByte();
+    switch (b) {
+      case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+      case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15:
+        pushReceiverVariable(<usize>b); break;
+      case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
+      case 24: case 25: case 26: case 27: case 28: case 29: case 30: case 31:
+        push(temp(<usize>(b & 15))); break;
+      case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
+      case 40: case 41: case 42: case 43: case 44: case 45: case 46: case 47:
+      case 48: case 49: case 50: case 51: case 52: case 53: case 54: case 55:
+      case 56: case 57: case 58: case 59: case 60: case 61: case 62: case 63:
+        push(literal(<usize>(b & 31))); break;
+      case 64: case 65: case 66: case 67: case 68: case 69: case 70: case 71:
+      case 72: case 73: case 74: case 75: case 76: case 77: case 78: case 79:
+      case 80: case 81: case 82: case 83: case 84: case 85: case 86: case 87:
+      case 88: case 89: case 90: case 91: case 92: case 93: case 94: case 95:
+        pushLiteralVariable(<usize>(b & 31)); break;
+      case 96: case 97: case 98: case 99: case 100: case 101: case 102: case 103:
+        storeReceiverVariable(<usize>(b & 7), pop()); break;
+      case 104: case 105: case 106: case 107: case 108: case 109: case 110: case 111:
+        setTemp(<usize>(b & 7), pop()); break;
+      case 112: push(receiver()); break;
+      case 113: push(trueOop()); break;
+      case 114: push(falseOop()); break;
+      case 115: push(nilOop()); break;
+      case 116: push(intOop(-1)); break;
+      case 117: push(intOop(0)); break;
+      case 118: push(intOop(1)); break;
+      case 119: push(intOop(2)); break;
+      case 120: if (frIsBlock(R.fp)) nonLocalReturn(receiver()); else returnFromFrame(receiver()); break;
+      case 121: if (frIsBlock(R.fp)) nonLocalReturn(trueOop()); else returnFromFrame(trueOop()); break;
+      case 122: if (frIsBlock(R.fp)) nonLocalReturn(falseOop()); else returnFromFrame(falseOop()); break;
+      case 123: if (frIsBlock(R.fp)) nonLocalReturn(nilOop()); else returnFromFrame(nilOop()); break;
+      case 124: { const v = pop(); if (frIsBlock(R.fp)) nonLocalReturn(v); else returnFromFrame(v); break; }
+      case 125: returnFromFrame(pop()); break;
+      case 128: {
+        const b2 = nextByte(); const i = <usize>(b2 & 63);
+        switch (b2 >> 6) {
+          case 0: pushReceiverVariable(i); break;
+          case 1: push(temp(i)); break;
+          case 2: push(literal(i)); break;
+          default: pushLiteralVariable(i);
+        }
+        break;
+      }
+      case 129: case 130: {
+        const b2 = nextByte(); const i = <usize>(b2 & 63);
+        const v = b == 129 ? top() : pop();
+        switch (b2 >> 6) {
+          case 0: storeReceiverVariable(i, v); break;
+          case 1: setTemp(i, v); break;
+          case 2: unknownBytecode(b); break;
+          default: storeLiteralVariable(i, v);
+        }
+        break;
+      }
+      case 131: { const b2 = nextByte(); lastSelector = literal(<usize>(b2 & 31)); sendSelector(lastSelector, <i32>(b2 >> 5), 0); break; }
+      case 132: {
+        const b2 = nextByte(); const b3 = <usize>nextByte();
+        switch (b2 >> 5) {
+          case 0: lastSelector = literal(b3); sendSelector(lastSelector, <i32>(b2 & 31), 0); break;
+          case 1: lastSelector = literal(b3); superSend(lastSelector, <i32>(b2 & 31)); break;
+          case 2: pushReceiverVariable(b3); break;
+          case 3: push(literal(b3)); break;
+          case 4: pushLiteralVariable(b3); break;
+          case 5: storeReceiverVariable(b3, top()); break;
+          case 6: storeReceiverVariable(b3, pop()); break;
+          default: storeLiteralVariable(b3, top());
+        }
+        break;
+      }
+      case 133: { const b2 = nextByte(); lastSelector = literal(<usize>(b2 & 31)); superSend(lastSelector, <i32>(b2 >> 5)); break; }
+      case 134: { const b2 = nextByte(); lastSelector = literal(<usize>(b2 & 63)); sendSelector(lastSelector, <i32>(b2 >> 6), 0); break; }
+      case 135: popN(1); break;
+      case 136: push(top()); break;
+      case 137: pushThisContext(); break;
+      case 138: pushNewArray(nextByte()); break;
+      case 139: {
+        R.ip += 2;
+        if (R.primFailCode != 0) {
+          if (load<u8>(R.mbase + R.ip) == 129 && (load<u8>(R.mbase + R.ip + 1) >> 6) == 1) {
+            setTemp(<usize>(load<u8>(R.mbase + R.ip + 1) & 63), primErrorObject(R.primFailCode));
+          }
+          R.primFailCode = 0;
+        }
+        break;
+      }
+      case 140: { const i = nextByte(); const t = nextByte(); push(fetchSlot(remoteTempVector(<usize>t), <usize>i)); break; }
+      case 141: { const i = nextByte(); const t = nextByte(); storePtr(remoteTempVector(<usize>t), <usize>i, top()); break; }
+      case 142: { const i = nextByte(); const t = nextByte(); storePtr(remoteTempVector(<usize>t), <usize>i, pop()); break; }
+      case 143: {
+        const a = nextByte(); const hi = nextByte(); const lo = nextByte();
+        pushClosureCopy(a & 15, a >> 4, (<usize>hi << 8) | <usize>lo);
+        break;
+      }
+      case 144: case 145: case 146: case 147: case 148: case 149: case 150: case 151:
+        R.ip += <usize>(b - 143); break;
+      case 152: case 153: case 154: case 155: case 156: case 157: case 158: case 159:
+        jumpIf(false, <i32>(b - 151)); break;
+      case 160: case 161: case 162: case 163: case 164: case 165: case 166: case 167: {
+        const off = ((<i32>(b & 7) - 4) << 8) + <i32>nextByte();
+        R.ip += <usize>off;
+        if (off < 0) backwardJumpCheck();
+        break;
+      }
+      case 168: case 169: case 170: case 171: jumpIf(true, (<i32>(b & 3) << 8) + <i32>nextByte()); break;
+      case 172: case 173: case 174: case 175: jumpIf(false, (<i32>(b & 3) << 8) + <i32>nextByte()); break;
+      case 176: case 177: case 178: case 179: case 180: case 181: case 182: case 183:
+      case 184: case 185: case 186: case 187: case 188: case 189: case 190: case 191:
+      case 192: case 193: case 194: case 195: case 196: case 197: case 198: case 199:
+      case 200: case 201: case 202: case 203: case 204: case 205: case 206: case 207:
+        specialSend(<i32>b - 176); break;
+      case 208: case 209: case 210: case 211: case 212: case 213: case 214: case 215:
+      case 216: case 217: case 218: case 219: case 220: case 221: case 222: case 223:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 0, 0); break;
+      case 224: case 225: case 226: case 227: case 228: case 229: case 230: case 231:
+      case 232: case 233: case 234: case 235: case 236: case 237: case 238: case 239:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 1, 0); break;
+      case 240: case 241: case 242: case 243: case 244: case 245: case 246: case 247:
+      case 248: case 249: case 250: case 251: case 252: case 253: case 254: case 255:
+        lastSelector = literal(<usize>(b & 15)); sendSelector(lastSelector, 2, 0); break;
+      default: unknownBytecode(b);
+    }
+    if (I.mode != 0) return;
+  }
+}
+
+export { frContext, frSavedFP, classIndexOfObj, isSmallInt, frClosure, CTX_CLOSURE, CTX_RECEIVER, FR_CONTEXT, FR_SAVED_FP, FR_METHOD, FR_FLAGS, FR_CLOSURE, loadRegistersFromPage, resetInterruptCounter };

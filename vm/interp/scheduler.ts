@@ -1,0 +1,306 @@
+// Processes: the ProcessorScheduler's priority run queues, Semaphores, process switching
+// (a process's frames stay married on their stack pages while it sleeps), preemption by the
+// timer and by external semaphores (platform next_signal), the interrupt check done on sends and
+// backward jumps (also the GC safe point), and idling: when no process can run, wait_event until
+// the next timer deadline.
+
+import { clock_monotonic_ns, clock_wall_ns, wait_event, next_signal } from "platform";
+import { oop, isImmediate, isSmallInt, intValue, intOop, fetchSlot, numSlotsOf, formatOf } from "./oops";
+import {
+  LINK_NEXT, PROC_SUSPENDED_CONTEXT, PROC_PRIORITY, PROC_MY_LIST, SCHED_LISTS, SCHED_ACTIVE,
+  LIST_FIRST, LIST_LAST, SEMA_EXCESS, ASSOC_VALUE,
+} from "./layout";
+import { R, NUM_PAGES, pageBase, pageInUse, pageHeadSP } from "./registers";
+import {
+  nilOop, splObj, storePtr, SO_SCHEDULER_ASSOCIATION, SO_TIMER_SEMAPHORE, SO_EXTERNAL_OBJECTS_ARRAY,
+  SO_LOW_SPACE_SEMAPHORE, SO_THE_FINALIZATION_SEMAPHORE, SO_INTERRUPT_SEMAPHORE, gcNeeded,
+} from "./heap";
+import { ensureFrameContext, saveRegisters, resumeContext } from "./frames";
+import { vmCrash } from "./crash";
+import {
+  addRootRange, setRootRangeLength, collectIfNeeded, fullGC, lowSpaceFlag, setLowSpace,
+  pendingFinalizations,
+} from "../objmem/index";
+import { clearPendingFinalizations, imageHeaderFlags } from "../objmem/state";
+
+const CHECK_EVERY: i32 = 2000;
+
+export class S {
+  static vmStartNs: i64 = 0;
+  static timerDeadlineNs: i64 = -1;   // monotonic ns when the timer semaphore is due, -1 none
+  static idle: bool = false;
+  static preemptionYields: bool = false;
+  static rootIds: i32 = -1;
+  static pendingSwitch: bool = false;
+  static interruptPending: bool = false;
+}
+
+export function resetInterruptCounter(): void { R.interruptCounter = CHECK_EVERY; }
+
+export function initScheduler(): void {
+  S.vmStartNs = clock_monotonic_ns();
+  S.timerDeadlineNs = -1;
+  // image header flag 0x10 set: preemption does not yield (the preempted process keeps its place)
+  S.preemptionYields = (imageHeaderFlags & 0x10) == 0;
+  if (S.rootIds < 0) {
+    for (let p = 0; p < NUM_PAGES; p++) {
+      const id = addRootRange(pageBase(p), 0);
+      if (p == 0) S.rootIds = id;
+      if (id != S.rootIds + p) vmCrash("root range ids are not consecutive");
+    }
+  }
+  resetInterruptCounter();
+}
+
+// ---- clocks
+
+export function millisecondClock(): i64 { return (clock_monotonic_ns() - S.vmStartNs) / 1000000; }
+/** Microseconds since the Smalltalk epoch (1901-01-01 UTC), as Squeak's primitive 240. */
+export function utcMicroseconds(): i64 { return clock_wall_ns() / 1000 + 2177452800 * 1000000; }
+
+/** Arms the timer semaphore for a millisecond clock value (primitive 136). */
+export function setTimerAtMilliseconds(ms: i64): void {
+  S.timerDeadlineNs = S.vmStartNs + ms * 1000000;
+}
+/** Arms the timer semaphore for a UTC microsecond clock value (primitive 242). */
+export function setTimerAtUTCMicroseconds(us: i64): void {
+  S.timerDeadlineNs = clock_monotonic_ns() + (us - utcMicroseconds()) * 1000;
+}
+export function disarmTimer(): void { S.timerDeadlineNs = -1; }
+
+// ---- GC safe point
+
+/** Publishes the live part of every stack page as a root range, then collects if eden filled. */
+export function publishStackRoots(): void {
+  saveRegisters();
+  for (let p = 0; p < NUM_PAGES; p++) {
+    let words = 0;
+    if (pageInUse(p) || p == R.page) {
+      const sp = p == R.page ? R.sp : pageHeadSP(p);
+      words = <i32>((sp + 8 - pageBase(p)) >> 3);
+      if (words < 0) words = 0;
+    }
+    setRootRangeLength(S.rootIds + p, words);
+  }
+}
+
+export function gcSafePoint(): void {
+  publishStackRoots();
+  collectIfNeeded();
+}
+
+export function fullCollect(): void {
+  publishStackRoots();
+  fullGC();
+}
+
+// ---- linked lists
+
+function isEmptyList(list: oop): bool { return fetchSlot(list, LIST_FIRST) == nilOop(); }
+
+function addLastLink(list: oop, proc: oop): void {
+  const nil = nilOop();
+  const last = fetchSlot(list, LIST_LAST);
+  if (last == nil) storePtr(list, LIST_FIRST, proc);
+  else storePtr(last, LINK_NEXT, proc);
+  storePtr(list, LIST_LAST, proc);
+  storePtr(proc, LINK_NEXT, nil);
+  storePtr(proc, PROC_MY_LIST, list);
+}
+
+function addFirstLink(list: oop, proc: oop): void {
+  const first = fetchSlot(list, LIST_FIRST);
+  if (first == nilOop()) storePtr(list, LIST_LAST, proc);
+  storePtr(proc, LINK_NEXT, first);
+  storePtr(list, LIST_FIRST, proc);
+  storePtr(proc, PROC_MY_LIST, list);
+}
+
+function removeFirstLink(list: oop): oop {
+  const nil = nilOop();
+  const first = fetchSlot(list, LIST_FIRST);
+  const last = fetchSlot(list, LIST_LAST);
+  if (first == last) { storePtr(list, LIST_FIRST, nil); storePtr(list, LIST_LAST, nil); }
+  else storePtr(list, LIST_FIRST, fetchSlot(first, LINK_NEXT));
+  storePtr(first, LINK_NEXT, nil);
+  storePtr(first, PROC_MY_LIST, nil);
+  return first;
+}
+
+/** Removes proc from list; false when it is not there. */
+export function removeLink(list: oop, proc: oop): bool {
+  const nil = nilOop();
+  const first = fetchSlot(list, LIST_FIRST);
+  if (first == nil) return false;
+  if (first == proc) { removeFirstLink(list); return true; }
+  let prev = first;
+  let guard = 0;
+  while (guard++ < 10000000) {
+    const next = fetchSlot(prev, LINK_NEXT);
+    if (next == nil) return false;
+    if (next == proc) {
+      const after = fetchSlot(proc, LINK_NEXT);
+      storePtr(prev, LINK_NEXT, after);
+      if (fetchSlot(list, LIST_LAST) == proc) storePtr(list, LIST_LAST, prev);
+      storePtr(proc, LINK_NEXT, nil);
+      storePtr(proc, PROC_MY_LIST, nil);
+      return true;
+    }
+    prev = next;
+  }
+  return false;
+}
+
+// ---- scheduler
+
+export function scheduler(): oop { return fetchSlot(splObj(SO_SCHEDULER_ASSOCIATION), ASSOC_VALUE); }
+export function activeProcess(): oop { return fetchSlot(scheduler(), SCHED_ACTIVE); }
+function priorityOf(proc: oop): i32 {
+  const p = fetchSlot(proc, PROC_PRIORITY);
+  return isSmallInt(p) ? <i32>intValue(p) : 0;
+}
+function runList(priority: i32): oop {
+  const lists = fetchSlot(scheduler(), SCHED_LISTS);
+  if (priority < 1 || <usize>priority > numSlotsOf(lists)) vmCrash("process priority out of range");
+  return fetchSlot(lists, <usize>(priority - 1));
+}
+
+/** Whether o looks like a Process (pointers, enough slots). */
+export function isProcess(o: oop): bool {
+  return !isImmediate(o) && o != nilOop() && formatOf(o) <= 3 && numSlotsOf(o) > PROC_MY_LIST;
+}
+export function isLinkedList(o: oop): bool {
+  return !isImmediate(o) && o != nilOop() && formatOf(o) <= 3 && numSlotsOf(o) > LIST_LAST;
+}
+
+/** Puts proc at the back of its priority's run queue. */
+function putToSleep(proc: oop, atFront: bool): void {
+  const list = runList(priorityOf(proc));
+  if (atFront) addFirstLink(list, proc); else addLastLink(list, proc);
+}
+
+/** Saves the active process and resumes proc (which is in no list). */
+export function transferTo(proc: oop): void {
+  const sched = scheduler();
+  const old = fetchSlot(sched, SCHED_ACTIVE);
+  if (R.page >= 0 && R.fp != 0) {
+    const ctx = ensureFrameContext(R.fp);
+    saveRegisters();
+    storePtr(old, PROC_SUSPENDED_CONTEXT, ctx);
+  }
+  storePtr(sched, SCHED_ACTIVE, proc);
+  const ctx = fetchSlot(proc, PROC_SUSPENDED_CONTEXT);
+  storePtr(proc, PROC_SUSPENDED_CONTEXT, nilOop());
+  storePtr(proc, PROC_MY_LIST, nilOop());
+  if (!resumeContext(ctx)) vmCrash("resumed a process whose context cannot run");
+}
+
+/** The highest-priority runnable process, removed from its run queue; idles (wait_event) while
+ *  there is none. */
+function wakeHighestPriority(): oop {
+  while (true) {
+    const lists = fetchSlot(scheduler(), SCHED_LISTS);
+    for (let p = <i32>numSlotsOf(lists); p >= 1; p--) {
+      const list = fetchSlot(lists, <usize>(p - 1));
+      if (!isImmediate(list) && list != nilOop() && !isEmptyList(list)) return removeFirstLink(list);
+    }
+    // nothing can run: wait for the timer or an external event
+    S.idle = true;
+    wait_event(S.timerDeadlineNs);
+    pollEvents();
+    S.idle = false;
+  }
+}
+
+/** Makes proc runnable; switches to it when it has a higher priority than the active process. */
+export function resumeProcess(proc: oop): void {
+  const active = activeProcess();
+  if (!S.idle && priorityOf(proc) > priorityOf(active)) {
+    putToSleep(active, !S.preemptionYields);
+    transferTo(proc);
+  } else {
+    putToSleep(proc, false);
+  }
+}
+
+/** Semaphore signal: resume its first waiter, or count an excess signal. */
+export function signalSemaphore(sema: oop): void {
+  if (isImmediate(sema) || sema == nilOop() || numSlotsOf(sema) <= SEMA_EXCESS) return;
+  if (isEmptyList(sema)) {
+    const e = fetchSlot(sema, SEMA_EXCESS);
+    storePtr(sema, SEMA_EXCESS, intOop((isSmallInt(e) ? intValue(e) : 0) + 1));
+  } else {
+    resumeProcess(removeFirstLink(sema));
+  }
+}
+
+/** Semaphore wait for the active process. */
+export function waitSemaphore(sema: oop): void {
+  const e = fetchSlot(sema, SEMA_EXCESS);
+  const excess = isSmallInt(e) ? intValue(e) : 0;
+  if (excess > 0) { storePtr(sema, SEMA_EXCESS, intOop(excess - 1)); return; }
+  const active = activeProcess();
+  addLastLink(sema, active);
+  transferTo(wakeHighestPriority());
+}
+
+/** Suspends the active process and runs the next one. */
+export function suspendActive(): void {
+  transferTo(wakeHighestPriority());
+}
+
+/** Processor yield: let another process of the same priority run. */
+export function yieldActive(): void {
+  const active = activeProcess();
+  const list = runList(priorityOf(active));
+  if (isEmptyList(list)) return;
+  addLastLink(list, active);
+  transferTo(wakeHighestPriority());
+}
+
+// ---- interrupts
+
+/** Timer, external semaphores, low space, finalization: signals what is due. */
+function pollEvents(): void {
+  if (S.timerDeadlineNs >= 0 && clock_monotonic_ns() >= S.timerDeadlineNs) {
+    S.timerDeadlineNs = -1;
+    signalSemaphore(splObj(SO_TIMER_SEMAPHORE));
+  }
+  let guard = 0;
+  while (guard++ < 4096) {
+    const i = next_signal();
+    if (i < 0) break;
+    const table = splObj(SO_EXTERNAL_OBJECTS_ARRAY);
+    if (!isImmediate(table) && table != nilOop() && i >= 1 && <usize>i <= numSlotsOf(table)) {
+      signalSemaphore(fetchSlot(table, <usize>(i - 1)));
+    }
+  }
+  if (lowSpaceFlag) {
+    setLowSpace(false);
+    signalSemaphore(splObj(SO_LOW_SPACE_SEMAPHORE));
+  }
+  if (pendingFinalizations > 0) {
+    clearPendingFinalizations();
+    signalSemaphore(splObj(SO_THE_FINALIZATION_SEMAPHORE));
+  }
+  if (S.interruptPending) {
+    S.interruptPending = false;
+    signalSemaphore(splObj(SO_INTERRUPT_SEMAPHORE));
+  }
+}
+
+/** Called every few thousand sends and backward jumps: a GC safe point and the place where
+ *  processes are preempted. */
+export function checkForInterrupts(): void {
+  resetInterruptCounter();
+  if (gcNeeded()) gcSafePoint();
+  pollEvents();
+}
+
+/** Primitive 230 relinquishProcessorForMicroseconds: sleep up to us (or the timer deadline). */
+export function relinquish(us: i64): void {
+  const now = clock_monotonic_ns();
+  let deadline = now + us * 1000;
+  if (S.timerDeadlineNs >= 0 && S.timerDeadlineNs < deadline) deadline = S.timerDeadlineNs;
+  if (deadline > now) wait_event(deadline);
+}

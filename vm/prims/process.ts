@@ -1,0 +1,115 @@
+// Process and time primitives: Semaphore signal/wait (85/86), Process resume/suspend (87/88),
+// yield (167), clocks (135 millisecond, 137 seconds, 240 UTC and 241 local microseconds),
+// timer semaphore (136 signal:atMilliseconds:, 242 signal:atUTCMicroseconds:), idle (230).
+
+import { R } from "../interp/registers";
+import { oop, isSmallInt, intValue, isImmediate, fetchSlot, numSlotsOf } from "../interp/oops";
+import { nilOop, storePtr, SO_TIMER_SEMAPHORE } from "../interp/heap";
+import { PROC_SUSPENDED_CONTEXT, PROC_MY_LIST, SEMA_EXCESS } from "../interp/layout";
+import {
+  signalSemaphore, waitSemaphore, resumeProcess, suspendActive, yieldActive, activeProcess, isProcess,
+  isLinkedList, removeLink, millisecondClock, utcMicroseconds, setTimerAtMilliseconds,
+  setTimerAtUTCMicroseconds, disarmTimer, relinquish,
+} from "../interp/scheduler";
+import { specialObjectsOop } from "../objmem/index";
+import { packResult } from "./bignum";
+import { rcvr, arg, ret, retInt, fail, failReceiver, failArgument, failMemory } from "./support";
+import { ERR_INAPPROPRIATE } from "../interp/layout";
+import { isContext } from "../interp/frames";
+
+function isSemaphore(o: oop): bool { return isLinkedList(o) && numSlotsOf(o) > SEMA_EXCESS; }
+
+export function primSignal(): bool {
+  const s = rcvr();
+  if (!isSemaphore(s)) return failReceiver();
+  ret(s);
+  signalSemaphore(s);
+  return true;
+}
+export function primWait(): bool {
+  const s = rcvr();
+  if (!isSemaphore(s)) return failReceiver();
+  ret(s);
+  waitSemaphore(s);
+  return true;
+}
+export function primResume(): bool {
+  const p = rcvr();
+  if (!isProcess(p)) return failReceiver();
+  const ctx = fetchSlot(p, PROC_SUSPENDED_CONTEXT);
+  if (!isContext(ctx)) return fail(ERR_INAPPROPRIATE);
+  if (fetchSlot(p, PROC_MY_LIST) != nilOop()) return fail(ERR_INAPPROPRIATE); // already runnable or waiting
+  ret(p);
+  resumeProcess(p);
+  return true;
+}
+export function primSuspend(): bool {
+  const p = rcvr();
+  if (!isProcess(p)) return failReceiver();
+  if (p == activeProcess()) {
+    ret(nilOop());
+    suspendActive();
+    return true;
+  }
+  const list = fetchSlot(p, PROC_MY_LIST);
+  if (!isLinkedList(list)) return fail(ERR_INAPPROPRIATE);
+  if (!removeLink(list, p)) return fail(ERR_INAPPROPRIATE);
+  return ret(list);
+}
+export function primYield(): bool {
+  ret(rcvr());
+  yieldActive();
+  return true;
+}
+
+export function primMillisecondClock(): bool { return retInt(millisecondClock() & 0x3FFFFFFF); }
+export function primSecondsClock(): bool { return retInt(utcMicroseconds() / 1000000); }
+function retLarge64(v: i64): bool {
+  const scratch = memory.data(16);
+  store<u64>(scratch, <u64>v); store<u64>(scratch, 0, 8);
+  const o = packResult(v < 0, scratch, 2);
+  return o == 0 ? failMemory() : ret(o);
+}
+export function primUTCMicroseconds(): bool { return retLarge64(utcMicroseconds()); }
+export function primLocalMicroseconds(): bool { return retLarge64(utcMicroseconds()); }
+
+function setTimerSemaphore(s: oop): void {
+  storePtr(specialObjectsOop, <usize>SO_TIMER_SEMAPHORE, s);
+}
+
+/** 136 signal: aSemaphore atMilliseconds: msClockValue (nil disarms) */
+export function primSignalAtMilliseconds(): bool {
+  const s = arg(0); const ms = arg(1);
+  if (!isSmallInt(ms)) return failArgument();
+  if (isSemaphore(s)) { setTimerSemaphore(s); setTimerAtMilliseconds(intValue(ms)); }
+  else { setTimerSemaphore(nilOop()); disarmTimer(); }
+  return ret(rcvr());
+}
+
+/** 242 signal: aSemaphore atUTCMicroseconds: usecs */
+export function primSignalAtUTCMicroseconds(): bool {
+  const s = arg(0); const us = arg(1);
+  let v: i64;
+  if (isSmallInt(us)) v = intValue(us);
+  else if (!isImmediate(us) && (load<u64>(<usize>us) >> 24 & 0x1F) >= 16) {
+    // a LargePositiveInteger of up to 8 bytes
+    const n = <usize>numSlotsOf(us);
+    if (n != 1) return failArgument();
+    v = <i64>load<u64>(<usize>us + 8);
+  } else return failArgument();
+  if (isSemaphore(s)) { setTimerSemaphore(s); setTimerAtUTCMicroseconds(v); }
+  else { setTimerSemaphore(nilOop()); disarmTimer(); }
+  return ret(rcvr());
+}
+
+/** 230 relinquishProcessorForMicroseconds: */
+export function primRelinquish(): bool {
+  const us = arg(0);
+  if (!isSmallInt(us)) return failArgument();
+  let v = intValue(us); if (v < 0) v = 0; if (v > 1000000) v = 1000000;
+  ret(rcvr());
+  relinquish(v);
+  return true;
+}
+
+export { R };
