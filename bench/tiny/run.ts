@@ -15,13 +15,38 @@ const COMMAND = 'node --import tsx bench/tiny/run.ts';
 
 interface Row { target: string; bytecodes: number; sends: number; detail: string }
 
+/** The same two workloads in plain JavaScript, timed in this run: the ratio to them is less
+ *  sensitive to machine load than the absolute numbers. */
+function jsReference(sieveRuns: number, fibN: number): { sieveMs: number; fibMs: number } {
+  const sieve = (runs: number): number => {
+    let found = 0;
+    for (let r = 0; r < runs; r++) {
+      found = 0;
+      const flags = new Array<boolean>(8191).fill(true);
+      for (let i = 1; i <= 8190; i++) {
+        if (flags[i]) { const step = i + 1; for (let j = i + step; j <= 8190; j += step) flags[j] = false; found++; }
+      }
+    }
+    return found;
+  };
+  const fib = (n: number): number => (n < 2 ? 1 : fib(n - 1) + fib(n - 2) + 1);
+  let t = performance.now(); sieve(sieveRuns); const sieveMs = performance.now() - t;
+  t = performance.now(); fib(fibN); const fibMs = performance.now() - t;
+  return { sieveMs, fibMs };
+}
+
 async function runNode(image: Uint8Array): Promise<Row> {
   const { wasmPath } = await compileVm({ target: 'node' });
   const r = await runCaptured(new Uint8Array(readFileSync(wasmPath)), image);
   if (r.status !== 0) throw new Error(`tiny benchmarks failed (status ${r.status}): ${r.message}\n${r.stdout}`);
   const m = /bytecodes\/s (\d+) sends\/s (\d+) sieveRuns (\d+) fib (\d+) ms (\d+) (\d+)/.exec(r.stdout);
   if (!m) throw new Error(`unexpected output: ${r.stdout}`);
-  return { target: 'node', bytecodes: Number(m[1]), sends: Number(m[2]), detail: `sieve ×${m[3]} in ${m[5]} ms, fib ${m[4]} in ${m[6]} ms` };
+  const js = jsReference(Number(m[3]), Number(m[4]));
+  const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(0)}×` : 'n/a');
+  return {
+    target: 'node', bytecodes: Number(m[1]), sends: Number(m[2]),
+    detail: `sieve ×${m[3]} in ${m[5]} ms (${ratio(Number(m[5]), js.sieveMs)} plain JS), fib ${m[4]} in ${m[6]} ms (${ratio(Number(m[6]), js.fibMs)} plain JS)`,
+  };
 }
 
 const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n.toLocaleString('en'));

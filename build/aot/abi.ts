@@ -31,14 +31,17 @@ export const MEMORY_RESERVATION = 8n * 1024n * 1024n * 1024n + 65536n;
 export const WASM_PAGE = 65536;
 export const MAX_PAGES = 65536;
 
-// table descriptor: { elems u64, size u64, max u64 }; entries are TABLE_ENTRY bytes
+// table descriptor: { elems u64, size u64, max u64, capacity u64 }; entries are reference
+// values (TABLE_ENTRY bytes): 0 = null; a funcref is a pointer to a funcref record.
 export const TBL_ELEMS = 0;
 export const TBL_SIZE = 8;
 export const TBL_MAX = 16;
-export const TBLDESC_SIZE = 24;
-// table entry / funcref record: { typeId u64, code u64, vmctx u64, pad }
-export const TABLE_ENTRY = 32;
-export const TABLE_ENTRY_SHIFT = 5;
+export const TBL_CAP = 24;
+export const TBLDESC_SIZE = 32;
+export const TABLE_ENTRY = 8;
+export const TABLE_ENTRY_SHIFT = 3;
+// funcref record (one per function per instance, static): { typeId u64, code u64, vmctx u64, pad }
+export const FUNCREF_SIZE = 32;
 export const ENT_TYPE = 0;
 export const ENT_CODE = 8;
 export const ENT_VMCTX = 16;
@@ -57,6 +60,10 @@ export interface VmctxLayout {
   memDesc: number;
   /** descriptors of defined tables */
   tableDesc(definedIndex: number): number;
+  /** per data segment: its current length (0 once dropped, or once an active segment is applied) */
+  dataLen(segment: number): number;
+  /** per element segment: its current length (same rules) */
+  elemLen(segment: number): number;
 }
 
 export function vmctxLayout(m: WasmModule): VmctxLayout {
@@ -68,7 +75,9 @@ export function vmctxLayout(m: WasmModule): VmctxLayout {
   const cells = globals + 8 * nGlobals;
   const memDesc = cells + 8 * m.globals.length;
   const tableDescs = memDesc + MEMDESC_SIZE;
-  const size = tableDescs + TBLDESC_SIZE * m.tables.length;
+  const dataLens = tableDescs + TBLDESC_SIZE * m.tables.length;
+  const elemLens = dataLens + 8 * m.datas.length;
+  const size = elemLens + 8 * m.elems.length;
   return {
     size,
     importFunc: (i) => imports + 16 * i,
@@ -77,6 +86,8 @@ export function vmctxLayout(m: WasmModule): VmctxLayout {
     globalCell: (i) => cells + 8 * i,
     memDesc,
     tableDesc: (i) => tableDescs + TBLDESC_SIZE * i,
+    dataLen: (k) => dataLens + 8 * k,
+    elemLen: (k) => elemLens + 8 * k,
   };
 }
 

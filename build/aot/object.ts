@@ -89,6 +89,12 @@ export class ProgramObject {
   readonly functions: FunctionSymbol[] = [];
   readonly trapSites: TrapSite[] = [];
 
+  constructor() {
+    this.define('text.base', 'text', 0);
+    this.define('rodata.base', 'rodata', 0);
+    this.define('data.base', 'data', 0);
+  }
+
   define(name: string, section: SectionName, offset: number): void {
     if (this.symbols.has(name)) throw new Error(`symbol ${name} defined twice`);
     this.symbols.set(name, { section, offset });

@@ -24,18 +24,32 @@ export const is64 = (t: ValType) => t === 'i64' || t === 'f64' || t === 'funcref
 
 export class ValueStack {
   readonly vals: Val[] = [];
-  private freeGpr = [...GPR_POOL].reverse();
-  private freeXmm = [...XMM_POOL].reverse();
+  private freeGpr: Reg[];
+  private freeXmm: number[];
   maxDepth = 0;
+  /** Local index -> the register it lives in for the whole function (see lower.ts). */
+  readonly pinned = new Map<number, number>();
 
   constructor(
     private asm: Assembler,
     /** Address of the canonical slot for stack depth d. */
     readonly slotAddr: (d: number) => Mem,
-    /** Address of local i (params and declared locals). */
+    /** Home address of local i (params and declared locals) in the frame. */
     readonly localAddr: (i: number) => Mem,
     readonly localType: (i: number) => ValType,
-  ) {}
+    pinned: Map<number, number> = new Map(),
+  ) {
+    for (const [i, r] of pinned) this.pinned.set(i, r);
+    const isF = (i: number) => isFloat(localType(i));
+    const takenGpr = new Set([...pinned].filter(([i]) => !isF(i)).map(([, r]) => r));
+    const takenXmm = new Set([...pinned].filter(([i]) => isF(i)).map(([, r]) => r));
+    this.freeGpr = GPR_POOL.filter((r) => !takenGpr.has(r)).reverse();
+    this.freeXmm = XMM_POOL.filter((r) => !takenXmm.has(r)).reverse();
+  }
+  /** Frees the register of an operand popped with popOperand, when it owned one. */
+  release(b: { v: Val; op: number | Mem | bigint }): void {
+    if (typeof b.op === 'number' && b.v.loc.k !== 'local') this.freeReg(b.v.t, b.op);
+  }
 
   get length(): number {
     return this.vals.length;
@@ -108,6 +122,13 @@ export class ValueStack {
         return;
       case 'slot':
       case 'local': {
+        if (v.loc.k === 'local') {
+          const pr = this.pinned.get(v.loc.i);
+          if (pr !== undefined) {
+            if (pr !== r) f ? a.movaps(r, pr) : a.movRR(8, r, pr);
+            return;
+          }
+        }
         const m = v.loc.k === 'local' ? this.localAddr(v.loc.i) : this.slotAddrOf(v);
         if (f) a.movsdLoad(v.t === 'f64', r, m);
         else a.load(is64(v.t) ? 8 : 4, r, m);
@@ -130,6 +151,20 @@ export class ValueStack {
     this.load(v, r);
     return { v, r };
   }
+  /** Pops the top value for reading only: a pinned local's own register (not owned), or a
+   *  register the caller owns. */
+  popForRead(): { v: Val; r: number; owned: boolean } {
+    const v = this.peek();
+    if (v.loc.k === 'local') {
+      const pr = this.pinned.get(v.loc.i);
+      if (pr !== undefined) {
+        this.pop();
+        return { v, r: pr, owned: false };
+      }
+    }
+    const { r } = this.popReg();
+    return { v, r, owned: true };
+  }
   /** Pops the top value into a specific scratch register (rax/rcx/rdx or xmm14/15). */
   popInto(r: number): Val {
     const v = this.pop();
@@ -147,13 +182,15 @@ export class ValueStack {
     }
     if (v.loc.k === 'local') {
       this.pop();
-      return { v, op: this.localAddr(v.loc.i) };
+      const pr = this.pinned.get(v.loc.i);
+      return { v, op: pr ?? this.localAddr(v.loc.i) };
     }
     if (v.loc.k === 'const') {
       this.pop();
       return { v, op: v.loc.bits };
     }
-    return this.popReg() as { v: Val; op: number };
+    const { v: rv, r } = this.popReg();
+    return { v: rv, op: r };
   }
 
   /** Stores the value at depth d to its canonical slot (only `mov`s; uses rax for constants and locals). */
@@ -181,10 +218,17 @@ export class ValueStack {
         }
         break;
       }
-      case 'local':
-        a.load(8, Reg.rax, this.localAddr(v.loc.i));
-        a.store(8, m, Reg.rax);
+      case 'local': {
+        const pr = this.pinned.get(v.loc.i);
+        if (pr !== undefined) {
+          if (isFloat(v.t)) a.movsdStore(true, m, pr);
+          else a.store(8, m, pr);
+        } else {
+          a.load(8, Reg.rax, this.localAddr(v.loc.i));
+          a.store(8, m, Reg.rax);
+        }
         break;
+      }
     }
     const nv: Val = { t: v.t, loc: { k: 'slot' } };
     this.slotOf.set(nv, d);
@@ -193,6 +237,46 @@ export class ValueStack {
   /** Everything to its canonical slot. */
   flush(): void {
     for (let d = 0; d < this.vals.length; d++) this.store(d);
+  }
+  /** Values at depths below `depth` to their canonical slots. */
+  flushBelow(depth: number): void {
+    for (let d = 0; d < depth; d++) this.store(d);
+  }
+  /** Stores the value at depth d as 8 bytes at `m` (not its slot), e.g. an outgoing argument;
+   *  uses rax. The value stays on the stack. */
+  storeTo(d: number, m: Mem): void {
+    const v = this.vals[d];
+    const a = this.asm;
+    switch (v.loc.k) {
+      case 'reg':
+        if (isFloat(v.t)) a.movsdStore(true, m, v.loc.r);
+        else a.store(8, m, v.loc.r);
+        return;
+      case 'const': {
+        const bits = is64(v.t) ? BigInt.asIntN(64, v.loc.bits) : BigInt.asIntN(32, v.loc.bits);
+        if (bits >= -0x80000000n && bits <= 0x7fffffffn) a.storeImm(8, m, Number(bits));
+        else {
+          a.movRI(Reg.rax, v.loc.bits);
+          a.store(8, m, Reg.rax);
+        }
+        return;
+      }
+      case 'local': {
+        const pr = this.pinned.get(v.loc.i);
+        if (pr !== undefined) {
+          if (isFloat(v.t)) a.movsdStore(true, m, pr);
+          else a.store(8, m, pr);
+          return;
+        }
+        a.load(8, Reg.rax, this.localAddr(v.loc.i));
+        a.store(8, m, Reg.rax);
+        return;
+      }
+      case 'slot':
+        a.load(8, Reg.rax, this.slotAddrOf(v));
+        a.store(8, m, Reg.rax);
+        return;
+    }
   }
   /** Before local i is written: materialise pending lazy reads of it. */
   materializeLocal(i: number): void {

@@ -19,7 +19,8 @@ export interface AscCompileOptions {
   entry: string;
   /** Base directory for relative paths; default the current directory. */
   baseDir?: string;
-  /** `--path` folders searched for `import ... from "name"` (e.g. targets/linux). */
+  /** `--path` folders (relative to baseDir) searched for `import ... from "name"`, e.g.
+   *  targets/linux for `import ... from "platform"`. */
   paths?: string[];
   /** 0..3 (default 3) and 0..2 (default 0). */
   optimizeLevel?: number;
@@ -113,7 +114,9 @@ export async function compileAsc(opts: AscCompileOptions): Promise<AscCompileRes
   const outName = `${stem}.wasm`;
   const wantText = opts.textFile !== undefined || opts.emitText === true;
   const textName = wantText ? `${stem}.wat` : undefined;
-  const args = [...ascArgs({ ...opts, entry: entryRel }, outName, textName), '--baseDir', baseDir];
+  // asc takes --path folders relative to the process's directory; ours are relative to baseDir.
+  const paths = (opts.paths ?? []).map((p) => resolve(baseDir, p));
+  const args = [...ascArgs({ ...opts, entry: entryRel, paths }, outName, textName), '--baseDir', baseDir];
 
   const sources = new Map<string, string>(); // path relative to baseDir ('/'-separated) -> text
   const outputs = new Map<string, Uint8Array | string>();

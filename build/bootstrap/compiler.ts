@@ -51,6 +51,10 @@ class Variable {
   written = false;
   remote = false;
   remoteIndex = -1;
+  /** The name scope whose temp vector holds this variable when it is remote. */
+  owner: NameScope | undefined;
+  /** The hidden temp holding that vector. */
+  vectorVar: Variable | undefined;
   constructor(
     readonly name: string,
     readonly kind: 'arg' | 'temp' | 'hidden',
@@ -65,7 +69,9 @@ class CodeScope {
   locals: Variable[] = [];
   free: Variable[] = []; // variables of outer scopes referenced here or in nested blocks
   copied: Variable[] = [];
-  vector: Variable | undefined;
+  /** Temp vectors of this frame: the scope's own (created on entry) and those of inlined blocks. */
+  vectors: Variable[] = [];
+  ownVector: Variable | undefined;
   layout = new Map<Variable, number>();
   errorTemp: Variable | undefined;
   constructor(readonly parent: CodeScope | undefined) {}
@@ -78,9 +84,14 @@ class CodeScope {
 /** Lexical name scope (a method, a block, or an inlined block). */
 class NameScope {
   names = new Map<string, Variable>();
+  /** Captured-and-written temps declared here that live in this scope's temp vector. */
+  remotes: Variable[] = [];
+  vector: Variable | undefined;
   constructor(
     readonly parent: NameScope | undefined,
     readonly code: CodeScope,
+    /** Inlined blocks (ifTrue:, loops...) share their enclosing frame. */
+    readonly inlined = false,
   ) {}
   lookup(name: string): Variable | undefined {
     return this.names.get(name) ?? this.parent?.lookup(name);
@@ -154,18 +165,24 @@ export class MethodCompiler {
 
   compile(): CompiledCode {
     this.analyzeMethod();
-    this.allocate(this.methodScope);
+    this.allocate();
     return this.generateMethod();
   }
 
   // ================= analysis =================
 
-  private declare(names: NameScope, decl: VarDecl, kind: 'arg' | 'temp'): Variable {
+  private frameNames = new Map<CodeScope, NameScope>();
+  private allNames: NameScope[] = [];
+
+  private declare(names: NameScope, decl: VarDecl, kind: 'arg' | 'temp', inlinedArg = false): Variable {
     if (PSEUDO.has(decl.name)) this.fail(decl.pos, `'${decl.name}' is a reserved name and cannot be declared`);
     if (names.names.has(decl.name)) this.fail(decl.pos, `duplicate ${kind === 'arg' ? 'argument' : 'temporary'} '${decl.name}'`);
     if (names.parent?.lookup(decl.name)) this.fail(decl.pos, `'${decl.name}' shadows a variable of an outer scope`);
     if (this.env.instVarNames.includes(decl.name)) this.fail(decl.pos, `'${decl.name}' shadows an instance variable of ${this.env.className}`);
     const v = new Variable(decl.name, kind, names.code, decl.pos);
+    // Temps of an inlined block get a fresh temp vector each time the block's code is entered
+    // (each loop iteration), as Squeak's compiler does; everything else uses the frame's.
+    v.owner = names.inlined && !inlinedArg ? names : this.frameNames.get(names.code)!;
     names.names.set(decl.name, v);
     if (kind === 'arg') names.code.args.push(v);
     else names.code.locals.push(v);
@@ -176,6 +193,8 @@ export class MethodCompiler {
     const m = this.method;
     this.methodScope = new CodeScope(undefined);
     this.methodNames = new NameScope(undefined, this.methodScope);
+    this.frameNames.set(this.methodScope, this.methodNames);
+    this.allNames.push(this.methodNames);
     for (const a of m.args) this.declare(this.methodNames, a, 'arg');
     if (m.args.length > 15) this.fail(m.pos, 'a method has at most 15 arguments');
     for (const t of m.temps) this.declare(this.methodNames, t, 'temp');
@@ -214,6 +233,8 @@ export class MethodCompiler {
       case 'block': {
         const code = new CodeScope(names.code);
         const inner = new NameScope(names, code);
+        this.frameNames.set(code, inner);
+        this.allNames.push(inner);
         this.blockScopes.set(e, { code, names: inner });
         for (const a of e.args) this.declare(inner, a, 'arg');
         if (e.args.length > 15) this.fail(e.pos, 'a block has at most 15 arguments');
@@ -247,11 +268,12 @@ export class MethodCompiler {
         if (!blocks.includes(e.receiver as BlockExpr)) this.analyze(e.receiver, names);
         for (const a of e.args) if (!blocks.includes(a as BlockExpr)) this.analyze(a, names);
         for (const b of blocks) {
-          const inner = new NameScope(names, names.code);
+          const inner = new NameScope(names, names.code, true);
+          this.allNames.push(inner);
           this.inlinedNames.set(b, inner);
           for (const a of b.args) {
             // Arguments of inlined blocks become temps of the enclosing frame, written by the loop.
-            const v = this.declare(inner, a, 'temp');
+            const v = this.declare(inner, a, 'temp', true);
             v.written = true;
           }
           for (const t of b.temps) this.declare(inner, t, 'temp');
@@ -284,31 +306,39 @@ export class MethodCompiler {
     if (!b) this.fail(pos, `undeclared variable '${name}'`);
   }
 
-  /** Decides remote temps, copied values and frame slot numbers, recursively. */
-  private allocate(scope: CodeScope): void {
-    const all = [...this.blockScopes.values()].map((b) => b.code);
-    const scopes = [this.methodScope, ...all];
+  /** Decides remote temps, temp vectors, copied values and frame slot numbers. */
+  private allocate(): void {
+    const scopes = [this.methodScope, ...[...this.blockScopes.values()].map((b) => b.code)];
     for (const s of scopes) {
-      const remotes = s.locals.filter((v) => v.captured && v.written && v.kind === 'temp');
-      remotes.forEach((v, i) => {
-        v.remote = true;
+      for (const v of s.locals) {
+        if (v.captured && v.written && v.kind === 'temp') {
+          v.remote = true;
+          v.owner!.remotes.push(v);
+        }
+      }
+    }
+    for (const n of this.allNames) {
+      if (n.remotes.length === 0) continue;
+      n.vector = new Variable('<tempVector>', 'hidden', n.code, 0);
+      n.code.vectors.push(n.vector);
+      if (!n.inlined) n.code.ownVector = n.vector;
+      n.remotes.forEach((v, i) => {
         v.remoteIndex = i;
+        v.vectorVar = n.vector;
       });
-      if (remotes.length > 0) s.vector = new Variable('<tempVector>', 'hidden', s, 0);
     }
     for (const s of scopes) {
       for (const v of s.free) {
-        const c = v.remote ? v.scope.vector! : v;
+        const c = v.remote ? v.vectorVar! : v;
         if (!s.copied.includes(c)) s.copied.push(c);
       }
       let i = 0;
       for (const a of s.args) s.layout.set(a, i++);
       for (const c of s.copied) s.layout.set(c, i++);
       for (const l of s.locals) if (!l.remote && l !== s.errorTemp) s.layout.set(l, i++);
-      if (s.vector) s.layout.set(s.vector, i++);
+      for (const v of s.vectors) s.layout.set(v, i++);
       if (s.errorTemp) s.layout.set(s.errorTemp, i++);
     }
-    void scope;
   }
 
   private numTemps(s: CodeScope): number {
@@ -354,6 +384,7 @@ export class MethodCompiler {
   hiddenFor(e: Expr): Variable | undefined { return this.hidden.get(e); }
   blockInfo(b: BlockExpr) { return this.blockScopes.get(b)!; }
   inlinedScope(b: BlockExpr): NameScope { return this.inlinedNames.get(b)!; }
+  frameScopeOf(s: CodeScope): NameScope { return this.frameNames.get(s)!; }
   names(): NameScope { return this.methodNames; }
   tempCount(s: CodeScope): number { return this.numTemps(s); }
   failAt(pos: number, msg: string): never { return this.fail(pos, msg); }
@@ -394,12 +425,14 @@ class CodeGen {
   }
 
   prologue(): void {
-    const v = this.scope.vector;
-    if (v) {
-      const n = this.scope.locals.filter((l) => l.remote).length;
-      this.em.pushNewArray(n, false);
-      this.em.storeTemp(this.scope.layout.get(v)!, true);
-    }
+    this.createVector(this.c.frameScopeOf(this.scope));
+  }
+
+  /** Creates a name scope's temp vector (on entry to a frame, or to an inlined block's code). */
+  createVector(n: NameScope): void {
+    if (!n.vector) return;
+    this.em.pushNewArray(n.remotes.length, false);
+    this.em.storeTemp(this.scope.layout.get(n.vector)!, true);
   }
 
   finish(info: { isBlock: boolean; numArgs: number; primitive: number }): CompiledCode {
@@ -561,7 +594,7 @@ class CodeGen {
     }
     const v = this.resolve(name);
     if (v) {
-      if (v.remote) this.em.pushRemoteTemp(v.remoteIndex, this.tempSlot(v.scope.vector!));
+      if (v.remote) this.em.pushRemoteTemp(v.remoteIndex, this.tempSlot(v.vectorVar!));
       else this.em.pushTemp(this.tempSlot(v));
       return;
     }
@@ -575,7 +608,7 @@ class CodeGen {
   private genStore(name: string, pos: number, pop: boolean): void {
     const v = this.resolve(name);
     if (v) {
-      if (v.remote) this.em.storeRemoteTemp(v.remoteIndex, this.tempSlot(v.scope.vector!), pop);
+      if (v.remote) this.em.storeRemoteTemp(v.remoteIndex, this.tempSlot(v.vectorVar!), pop);
       else this.em.storeTemp(this.tempSlot(v), pop);
       return;
     }
@@ -587,12 +620,12 @@ class CodeGen {
   }
 
   private storeVar(v: Variable, pop: boolean): void {
-    if (v.remote) this.em.storeRemoteTemp(v.remoteIndex, this.tempSlot(v.scope.vector!), pop);
+    if (v.remote) this.em.storeRemoteTemp(v.remoteIndex, this.tempSlot(v.vectorVar!), pop);
     else this.em.storeTemp(this.tempSlot(v), pop);
   }
 
   private pushVar(v: Variable): void {
-    if (v.remote) this.em.pushRemoteTemp(v.remoteIndex, this.tempSlot(v.scope.vector!));
+    if (v.remote) this.em.pushRemoteTemp(v.remoteIndex, this.tempSlot(v.vectorVar!));
     else this.em.pushTemp(this.tempSlot(v));
   }
 
@@ -616,6 +649,7 @@ class CodeGen {
     const saved = this.names;
     this.names = this.c.inlinedScope(b);
     try {
+      this.createVector(this.names);
       const body = b.body;
       if (body.length === 0) {
         if (value) this.em.pushNil();

@@ -1,6 +1,7 @@
 // The bootstrapper proper: Tonel packages → classes, metaclasses, symbols, globals, compiled
 // methods, the startup process and the special objects array → a 64-bit Spur image
 // (layouts as docs/image-format.md).
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import type { Literal } from './ast.ts';
@@ -255,6 +256,7 @@ export class ImageBuilder {
     const dirs = [...(this.opts.includeKernel === false ? [] : [this.opts.kernelDir ?? KERNEL_DIR]), ...this.opts.dirs];
     const pkgs: TonelPackage[] = [];
     for (const d of dirs) {
+      if (!existsSync(d) || !statSync(d).isDirectory()) throw new Error(`${d}: no such directory`);
       const found = readTonelDirectory(d);
       if (found.length === 0) throw new Error(`${d}: no Tonel files (*.st) found`);
       for (const p of found) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods`);
@@ -458,7 +460,11 @@ export class ImageBuilder {
         if (n.kind === 'int') return this.integer(n.value);
         if (n.kind === 'float') return this.float(n.value);
         if (!this.classes.has('ScaledDecimal')) throw new Error('scaled decimal literal needs class ScaledDecimal');
-        const frac = n.den === 1n ? this.integer(n.num) : this.instance('Fraction', { numerator: this.integer(n.num), denominator: this.integer(n.den) });
+        if (!this.classes.has('Fraction')) throw new Error('scaled decimal literal needs class Fraction');
+        const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? (a < 0n ? -a : a) : gcd(b, a % b));
+        const g = gcd(n.num, n.den);
+        const [num, den] = [n.num / g, n.den / g];
+        const frac = den === 1n ? this.integer(num) : this.instance('Fraction', { numerator: this.integer(num), denominator: this.integer(den) });
         return this.instance('ScaledDecimal', { fraction: frac, scale: int(n.scale) });
       }
     }
@@ -498,14 +504,13 @@ export class ImageBuilder {
         const env = this.environmentFor(c, meta);
         const entries: [HeapObject, HeapObject][] = [];
         for (const m of methods) {
-          let code: CompiledCode;
           try {
-            code = compileMethod(m.file, m.node, env);
+            const code: CompiledCode = compileMethod(m.file, m.node, env);
+            entries.push([this.symbol(m.node.selector), this.compiledCodeObject(code, c, meta)]);
           } catch (err) {
             if (err instanceof SourceError) throw err;
             throw errorAt(m.file, m.pos, `${env.className}>>${m.node.selector}: ${(err as Error).message}`);
           }
-          entries.push([this.symbol(m.node.selector), this.compiledCodeObject(code, c, meta)]);
           this.methodCount++;
         }
         return this.methodDictionary(entries);

@@ -3,7 +3,7 @@
 // methods to existing classes, and `package.st`. Methods are `Name >> pattern [ body ]` or
 // `Name class >> pattern [ body ]`, each optionally preceded by `{ #category : ... }`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { MethodNode } from './ast.ts';
 import { Lexer, type Token } from './lexer.ts';
 import { Parser } from './parser.ts';
@@ -271,7 +271,9 @@ export function readTonelDirectory(dir: string, base = process.cwd()): TonelPack
     const pkg: TonelPackage = { dir, name: dir, classes: [], methods: [] };
     for (const f of stFiles) {
       const path = join(dir, f);
-      const file: SourceFile = { path: relative(base, path) || path, text: readFileSync(path, 'utf8') };
+      const rel = relative(base, path);
+      const shown = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
+      const file: SourceFile = { path: shown, text: readFileSync(path, 'utf8') };
       const contents = parseTonelFile(file);
       const def = contents.definition;
       if (def.kind === 'package') pkg.name = def.name;

@@ -36,19 +36,22 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Input fixed up front; after it is consumed, end of input (or silence when `open`). */
 export class BufferInput implements ConsoleInput {
   private pos = 0;
+  private eofSeen = false;
   constructor(private bytes: Uint8Array = new Uint8Array(0), private open = false) {}
   read(into: Uint8Array): number {
-    if (this.pos >= this.bytes.length) return this.open ? 0 : -1;
+    if (this.pos >= this.bytes.length) { if (this.open) return 0; this.eofSeen = true; return -1; }
     const n = Math.min(into.length, this.bytes.length - this.pos);
     into.set(this.bytes.subarray(this.pos, this.pos + n));
     this.pos += n;
     return n;
   }
+  /** Bytes are waiting, or an end of input the guest has not read yet. */
   ready(): boolean {
-    return this.pos < this.bytes.length || !this.open;
+    return this.pos < this.bytes.length || (!this.open && !this.eofSeen);
   }
   wait(timeoutMs: number): void {
-    if (this.ready()) return;
+    if (this.pos < this.bytes.length) return;
+    // nothing more can ever arrive in a fixed buffer: waiting without a deadline is a deadlock
     if (timeoutMs === Infinity) throw new HostStop(CRASH_STATUS, true, 'deadlock: the guest waits for input that can never come and has no deadline');
     Atomics.wait(sleeper, 0, 0, Math.max(0, timeoutMs));
   }
@@ -61,6 +64,7 @@ export const RING_BYTES = 1 << 16;
 
 /** The worker side of stdin: reads what the main thread put in the shared ring. */
 export class RingInput implements ConsoleInput {
+  private eofSeen = false;
   private ctrl: Int32Array;
   private data: Uint8Array;
   constructor(sab: SharedArrayBuffer) {
@@ -70,7 +74,7 @@ export class RingInput implements ConsoleInput {
   read(into: Uint8Array): number {
     const w = Atomics.load(this.ctrl, 0);
     let r = Atomics.load(this.ctrl, 1);
-    if (w === r) return Atomics.load(this.ctrl, 2) ? -1 : 0;
+    if (w === r) { if (Atomics.load(this.ctrl, 2)) { this.eofSeen = true; return -1; } return 0; }
     let n = 0;
     while (r !== w && n < into.length) {
       into[n++] = this.data[r % this.data.length];
@@ -80,11 +84,17 @@ export class RingInput implements ConsoleInput {
     return n;
   }
   ready(): boolean {
-    return Atomics.load(this.ctrl, 0) !== Atomics.load(this.ctrl, 1) || Atomics.load(this.ctrl, 2) !== 0;
+    return Atomics.load(this.ctrl, 0) !== Atomics.load(this.ctrl, 1) || (Atomics.load(this.ctrl, 2) !== 0 && !this.eofSeen);
   }
+  private eofNotified = false;
   wait(timeoutMs: number): void {
     const seen = Atomics.load(this.ctrl, 3);
-    if (this.ready()) return;
+    if (Atomics.load(this.ctrl, 0) !== Atomics.load(this.ctrl, 1)) return;
+    // the end of input is an event once (not a reason to spin)
+    if (Atomics.load(this.ctrl, 2) !== 0 && !this.eofSeen && !this.eofNotified) { this.eofNotified = true; return; }
+    if (timeoutMs === Infinity && Atomics.load(this.ctrl, 2) !== 0) {
+      throw new HostStop(CRASH_STATUS, true, 'deadlock: every process waits, no timer is armed and the input is closed');
+    }
     Atomics.wait(this.ctrl, 3, seen, timeoutMs === Infinity ? undefined : Math.max(0, timeoutMs));
   }
 }

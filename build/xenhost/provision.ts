@@ -22,6 +22,7 @@ export interface HostFiles {
   xen: string;
   vmlinuz: string;
   dom0Initrd: string;
+  refKernel: string;
   refInitrd: string;
   pvgrub2: string;
   kernelVersion: string;
@@ -65,6 +66,7 @@ function filesIn(dir: string): HostFiles {
     xen: join(dir, 'xen'),
     vmlinuz: join(dir, 'vmlinuz'),
     dom0Initrd: join(dir, 'dom0.cpio.gz'),
+    refKernel: join(dir, 'ref-kernel'),
     refInitrd: join(dir, 'ref-initrd.gz'),
     pvgrub2: join(dir, 'pvgrub2.bin'),
     kernelVersion: readFileSync(join(dir, 'kernel-version'), 'utf8').trim(),

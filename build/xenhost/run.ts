@@ -14,7 +14,7 @@ import { constants, accessSync, appendFileSync, existsSync, mkdirSync, readFileS
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from './cpio.ts';
-import { CACHE_ROOT, SCRIPT_DIR, provisionHost, type HostFiles } from './provision.ts';
+import { CACHE_ROOT, SCRIPT_DIR, packageVersions, provisionHost, type HostFiles } from './provision.ts';
 import { DEBIAN_PVGRUB2_PATH, writeXlConfig } from '../xl/config.ts';
 
 export interface GuestSpec {
@@ -155,8 +155,9 @@ export function parseReport(serial: string, names: readonly string[]): { guests:
     if (!f.has(key)) f.set(key, []);
     f.get(key)!.push(value);
   }
+  // each line is decoded on its own (dom0's base64 wraps at 76 characters, a multiple of 4)
   const b64 = (who: string, key: string): string =>
-    Buffer.from((fields.get(who)?.get(key) ?? []).join(''), 'base64').toString('utf8');
+    Buffer.concat((fields.get(who)?.get(key) ?? []).map((l) => bytes(Buffer.from(l.trim(), 'base64')))).toString('utf8');
   const one = (who: string, key: string): string | undefined => fields.get(who)?.get(key)?.[0];
   const ready = one('host', 'ready');
   const guests = names.map((name, n): GuestResult => {
@@ -197,6 +198,17 @@ export function parseReport(serial: string, names: readonly string[]): { guests:
 
 interface QemuRun { serial: string; seconds: number; exitCode: number | null; killedEarly: boolean }
 
+// QEMU process groups still running; killed if this process exits first
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
 function runQemu(host: HostFiles, accel: Accel, initrd: string, seconds: number, guestRamMiB: number,
   onLine: (line: string) => boolean): Promise<QemuRun> {
   return new Promise((resolvePromise, reject) => {
@@ -208,13 +220,12 @@ function runQemu(host: HostFiles, accel: Accel, initrd: string, seconds: number,
     let serial = '';
     let pending = '';
     let killedEarly = false;
-    const kill = (): void => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    };
+    const kill = (): void => killGroup(child.pid!);
+    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once('exit', () => liveGroups.forEach(killGroup));
+    }
     const feed = (chunk: Buffer): void => {
       const text = chunk.toString('latin1');
       serial += text;
@@ -231,17 +242,19 @@ function runQemu(host: HostFiles, accel: Accel, initrd: string, seconds: number,
     child.stdout.on('data', feed);
     child.stderr.on('data', feed);
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ serial, seconds: (Date.now() - started) / 1000, exitCode: code, killedEarly }));
-    process.once('exit', kill);
+    child.on('close', (code) => {
+      liveGroups.delete(child.pid!);
+      resolvePromise({ serial, seconds: (Date.now() - started) / 1000, exitCode: code, killedEarly });
+    });
   });
 }
 
-function buildInitrd(host: HostFiles, job: Uint8Array | null, tag: string): string {
+function buildInitrd(host: HostFiles, job: Uint8Array, tag: string): string {
   const dir = join(CACHE_ROOT, 'runs');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `initrd-${process.pid}-${tag}.gz`);
   writeFileSync(path, bytes(readFileSync(host.dom0Initrd)));
-  if (job) appendFileSync(path, job);
+  appendFileSync(path, job);
   return path;
 }
 
@@ -265,7 +278,7 @@ export async function detectAccel(host: HostFiles, progress?: (line: string) => 
   if (!kvmUsable()) return 'tcg';
   const qemuVersion = spawnSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const uname = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
-  const key = `${qemuVersion} | ${uname} | ${host.dir}`;
+  const key = `${qemuVersion} | ${uname} | dom0 ${host.kernelVersion} | xen ${packageVersions(['xen-hypervisor-4.17-amd64'])['xen-hypervisor-4.17-amd64']}`;
   const cacheFile = join(CACHE_ROOT, 'accel.json');
   try {
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; accel: Accel };
@@ -274,9 +287,8 @@ export async function detectAccel(host: HostFiles, progress?: (line: string) => 
     /* not probed yet */
   }
   progress?.('probing whether Xen boots under KVM here (once)');
-  const initrd = buildInitrd(host, null, 'probe');
   let ok = false;
-  await runQemu(host, 'kvm', initrd, 40, 64, (line) => {
+  await runQemu(host, 'kvm', host.dom0Initrd, 40, 64, (line) => {
     if (line.includes('@@XH host done')) ok = true;
     return ok || /KVM internal error|kvm run failed|failed to initialize kvm/i.test(line);
   });
@@ -288,7 +300,7 @@ export async function detectAccel(host: HostFiles, progress?: (line: string) => 
 
 /** The dom0's own Linux kernel as a PV guest with an initramfs that prints a line and powers off. */
 export function referenceGuest(host: HostFiles, extra: Partial<GuestSpec> = {}): GuestSpec {
-  return { kernel: host.vmlinuz, ramdisk: host.refInitrd, cmdline: 'console=hvc0 quiet', memory: 128, name: 'ref', timeLimitSeconds: 90, ...extra };
+  return { kernel: host.refKernel, ramdisk: host.refInitrd, cmdline: 'console=hvc0 quiet', memory: 128, name: 'ref', timeLimitSeconds: 90, ...extra };
 }
 
 /** Runs the guests in one QEMU run. Throws only when the host cannot be started at all. */

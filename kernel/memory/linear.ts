@@ -1,6 +1,6 @@
-// Linear memory on Xen: its size, its growth (wasm `memory.grow` compiles to a call of
-// xen_memory_grow, docs/xen-intrinsics.md rule 7), and the machine frame behind each of its
-// 4 KiB pages (needed to grant a page to a backend or to re-map it).
+// Linear memory on Xen: its size, its growth (wasm `memory.grow` reaches xen_memory_grow
+// through the runtime's grow routine, docs/xen-intrinsics.md rule 7), and the machine frame
+// behind each of its 4 KiB pages (needed to grant a page to a backend or to re-map it).
 
 import { linear_base, linear_initial_pages } from "../xen/intrinsics";
 import { pfnToMfn } from "./p2m";
@@ -72,9 +72,12 @@ export function xen_memory_grow(delta: i32): i32 {
     }
   }
   if (flushPtes() != PT_OK) { growFailures++; return -1; }
+  // Frames from the pool hold whatever the last owner left: wasm promises zeros. Plain
+  // stores, not memory.fill: the compiled memory.fill checks its range against the size the
+  // runtime records only after this returns (docs/xen-intrinsics.md rule 7).
+  const end = (<usize>old + <usize>delta) << 16;
+  for (let p = <usize>old << 16; p < end; p += 8) store<u64>(p, 0);
   wasmPages = old + delta;
-  // Frames from the pool hold whatever the last owner left: wasm promises zeros.
-  memory.fill(<usize>old << 16, 0, <usize>delta << 16);
   return old;
 }
 

@@ -57,6 +57,7 @@ export function wasmTrapName(code: i32): string {
     case 7: return "call stack exhausted";
     case 8: return "out of bounds table access";
     case 9: return "null reference";
+    case 10: return "undefined element";
     default: return "unknown wasm trap";
   }
 }

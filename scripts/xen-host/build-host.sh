@@ -4,6 +4,9 @@
 #   vmlinuz          the Debian kernel, used as dom0 and as the reference PV guest
 #   dom0.cpio.gz     dom0's initramfs: busybox, xl, oxenstored, xenconsoled, xen-init-dom0, the
 #                    xenstore tools, the xen/blkback/loop modules, PvGrub2, our /init
+#   ref-kernel       the reference guest's kernel: the same Linux as an ELF, gzip'd (xl and PvGrub2
+#                    gunzip it much faster than they unxz the bzImage under TCG); the bzImage if
+#                    xz (xz-utils) is missing
 #   ref-initrd.gz    the reference guest's initramfs: prints a line and powers off
 #   pvgrub2.bin      PvGrub2 (grub-mkimage -O x86_64-xen), also inside dom0 at the Debian path
 # Usage: build-host.sh OUTDIR     (OUTDIR must not exist yet; the caller renames it into place)
@@ -54,29 +57,37 @@ install -m 0755 "$here/dom0-init.sh" "$r/init"
 install -m 0755 "$here/dom0-run-guest.sh" "$r/usr/sbin/xh-run-guest"
 install -m 0755 "$here/block-script.sh" "$r/etc/xen/scripts/xh-block"
 
-# PvGrub2: an embedded config that reads /boot/grub/grub.cfg from the unpartitioned disk
-# (xen/xvda), falling back to a legacy /boot/grub/menu.lst (what EC2's PV-GRUB reads).
-cat > "$work/embed.cfg" <<'CFG'
-set root=(xen/xvda)
-if [ -f /boot/grub/grub.cfg ]; then configfile /boot/grub/grub.cfg; fi
-if [ -f /boot/grub/menu.lst ]; then legacy_configfile /boot/grub/menu.lst; fi
-echo "pvgrub2: no /boot/grub/grub.cfg or /boot/grub/menu.lst on (xen/xvda)"
-CFG
+# PvGrub2: the prefix is the unpartitioned disk's /boot/grub, so normal mode reads
+# (xen/xvda)/boot/grub/grub.cfg. (A memdisk grub.cfg with a menu.lst fallback, as Debian's
+# grub-xen-host images have, printed nothing at all under this Xen: left out.)
+echo 'set root=(xen/xvda)' > "$work/embed.cfg"
 grub-mkimage -O x86_64-xen -c "$work/embed.cfg" -p '(xen/xvda)/boot/grub' -o "$work/out/pvgrub2.bin" \
   part_msdos ext2 normal linux configfile legacycfg echo test gzio xzio search halt reboot
 mkdir -p "$r/usr/lib/grub-xen"; cp "$work/out/pvgrub2.bin" "$r/usr/lib/grub-xen/grub-x86_64-xen.bin"
 (cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/out/dom0.cpio.gz"
 
-# reference guest: prints a line in the kernel developers' convention, then powers off
+# reference guest: prints a line, then its exit status in the kernel developers' convention
+# (kernel/shutdown.ts), then powers off. Words on its command line change that, so the host's
+# tests can exercise each ending: xh-read (echo one line read from the console), xh-exit=N,
+# xh-crash (kernel panic: SHUTDOWN_crash), xh-reboot (SHUTDOWN_reboot).
 g=$work/ref
 mkdir -p "$g"/{bin,proc,dev}
 cp /bin/busybox "$g/bin/busybox"
-for a in sh mount echo uname poweroff cat; do ln -s busybox "$g/bin/$a"; done
+for a in sh mount echo uname poweroff reboot cat; do ln -s busybox "$g/bin/$a"; done
 cat > "$g/init" <<'IN'
 #!/bin/sh
 mount -t proc proc /proc
-echo "XH-REF-GUEST hello from Linux $(uname -r) cmdline: $(cat /proc/cmdline)"
-echo "xenolith: exit status 0"
+echo "XH-REF-GUEST hello from Linux $(uname -r)"
+status=0
+for w in $(cat /proc/cmdline); do
+  case $w in
+    xh-read) read -r line; echo "XH-REF-GUEST read: $line" ;;
+    xh-exit=*) status=${w#xh-exit=} ;;
+    xh-crash) echo "XH-REF-GUEST crashing"; echo c > /proc/sysrq-trigger ;;
+    xh-reboot) echo "XH-REF-GUEST rebooting"; reboot -f ;;
+  esac
+done
+echo "xenolith: exit status $status"
 poweroff -f
 IN
 chmod +x "$g/init"
@@ -84,5 +95,14 @@ chmod +x "$g/init"
 
 zcat /boot/xen-4.17-amd64.gz > "$work/out/xen"
 cp "/boot/vmlinuz-$kver" "$work/out/vmlinuz"
+off=$(LC_ALL=C grep -aboP '\xfd7zXZ\x00' "$work/out/vmlinuz" | head -1 | cut -d: -f1 || true)
+if [ -n "$off" ] && command -v xz >/dev/null &&
+   tail -c +$((off + 1)) "$work/out/vmlinuz" > "$work/payload.xz" &&
+   xz -dc --single-stream "$work/payload.xz" > "$work/vmlinux" 2>/dev/null &&
+   [ "$(head -c 4 "$work/vmlinux")" = $'\x7fELF' ] && gzip -1 -c "$work/vmlinux" > "$work/ref-kernel"; then
+  mv "$work/ref-kernel" "$work/out/ref-kernel"
+else
+  cp "$work/out/vmlinuz" "$work/out/ref-kernel"
+fi
 echo "$kver" > "$work/out/kernel-version"
 mv "$work/out" "$out"

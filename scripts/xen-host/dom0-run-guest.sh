@@ -16,9 +16,12 @@ while :; do
   now=$(cs)
   if [ -z "$first" ] && [ -s "$log" ]; then first=$now; fi
   if [ -z "$domid" ]; then
-    for d in $(xenstore-list /local/domain 2>/dev/null); do
-      [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$name" ] && domid=$d
-    done
+    # xl prints "Waiting for domain NAME (domid N) to die [pid P]" once the domain exists; read
+    # with shell builtins only, as dom0's one vCPU is also building the domain meanwhile
+    while read -r line; do
+      set -- $line
+      [ "$1 $2 $3 $5" = "Waiting for domain (domid" ] && domid=${6%)}
+    done < "$g/xl.out"
     if [ -n "$domid" ] && [ -f "$g/dom0.sh" ]; then
       DOMID=$domid NAME=$name sh "$g/dom0.sh" >"$g/dom0.out" 2>&1 &
       helper=$!

@@ -103,6 +103,9 @@ test('full block closures: copied values, temp vectors, nesting, non-local retur
   assert.equal(hex(block(nlr)), '405c', '^ in a block is a method return (92)');
   assert.equal(hex(block(compile('foo ^ [:x | ]'))), '5d', 'empty block answers nil');
   assert.equal(hex(block(compile('foo ^ [:x | x]'))), '405e');
+  // a temp of an inlined loop body gets a fresh temp vector on every iteration (231 inside the loop)
+  const loop = compile('foo | blocks | blocks := OrderedCollection new. 1 to: 3 do: [:i | | t | t := i * 10. blocks add: [t := t + 1]]. ^ blocks');
+  assert.equal(hex(loop), '107cd051d141e80364ef19e701d241e80a68fd00024042f9010192d8415160d1e1ffede1405c');
   // read-only captured argument: copied, not in a vector
   const copied = compile('foo: a ^ [a]');
   assert.equal(hex(copied), '40f900015c');

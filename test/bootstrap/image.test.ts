@@ -2,7 +2,7 @@
 // the dumper and check what docs/image-format.md promises the VM.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -40,6 +40,10 @@ Demo >> big [
 	^ 123456789012345678901234567890 - -98765432109876543210
 ]
 
+Demo >> wide [
+	^ 'snow \u2603'
+]
+
 Demo >> blocks [
 	| x |
 	x := 0.
@@ -52,6 +56,14 @@ Demo >> blocks [
 const built = buildImage({ dirs: [demo] });
 const img = new SpurImage(built.image);
 const hello = new SpurImage(buildImage({ dirs: ['examples/hello'] }).image);
+
+/** A copy of smalltalk/ without one class, to check the builder's errors about missing classes. */
+function kernelWithout(className: string): string {
+  const dir = join(work, `kernel-without-${className}`);
+  cpSync('smalltalk', dir, { recursive: true });
+  for (const sub of readdirSync(dir)) rmSync(join(dir, sub, `${className}.class.st`), { force: true });
+  return dir;
+}
 
 const slotName = (o: DecodedObject, i: number): string => img.describe(img.slot(o, i));
 
@@ -211,6 +223,14 @@ test('a method: SistaV1 header, literals, selector and class binding last', () =
   assert.equal(inner.literals.at(-1), img.methods(img.findClass('Demo')).get('blocks')!.oop);
 });
 
+test('strings beyond Latin-1 become WideStrings of 32-bit code points', () => {
+  const c = img.compiledCode(img.methods(img.findClass('Demo')).get('wide')!);
+  const s = img.object(c.literals[0]);
+  assert.equal(img.classNameOf(s.oop), 'WideString');
+  assert.equal(s.format, 10, '6 code points = 3 slots, no unused half');
+  assert.equal(img.stringOf(s), 'snow \u2603');
+});
+
 test('startup: Processor activeProcess runs Startup class>>run; StartupEntry names the entry', () => {
   const soa = hello.specialObjects;
   const assoc = hello.slotObject(soa, 3);
@@ -284,6 +304,8 @@ test('build errors: file:line:col for source, clear messages otherwise', () => {
   assert.throws(() => buildImage({ dirs: [demo], entry: 'garbage' }), /bad entry 'garbage'/);
   const dup = pkg('Dup', { 'Object.class.st': 'Class { #name : #Object, #superclass : #ProtoObject }\n' });
   assert.throws(() => buildImage({ dirs: [dup], entry: 'Startup class>>run' }), /class Object is already defined/);
+  const scaled = pkg('Scaled', { 'S.class.st': 'Class { #name : #S }\nS class >> main [ ^ 1.5s2 ]\n' });
+  assert.throws(() => buildImage({ dirs: [scaled], kernelDir: kernelWithout('ScaledDecimal') }), /\/Scaled\/S\.class\.st:2:1: S class>>main: scaled decimal literal needs class ScaledDecimal$/);
   const layout = pkg('Layout', { 'Point.extension.st': 'Extension { #name : #Nowhere }\nNowhere >> x [ ^ 1 ]\n' });
   assert.throws(() => buildImage({ dirs: [layout], entry: 'Startup class>>run' }), /method for undefined class Nowhere/);
 });

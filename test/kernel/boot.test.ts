@@ -12,6 +12,7 @@ interface KernelEx {
   xen_boot(): void; main(): number; xen_exit(s: number): void;
   xen_trap(vector: number, err: bigint, rip: bigint, rsp: bigint, rbp: bigint): void;
   xen_memory_size(): number; xen_memory_grow(n: number): number;
+  sharedPageAlloc(): number; sharedPageFree(p: number): number; sharedPageMfn(p: number): bigint;
 }
 
 const P2M_WINDOW = 0x0000_0080_0000_0000n;
@@ -189,10 +190,25 @@ test('ud2 with a trap code byte is reported as that wasm trap', async () => {
   assert.match(consoleText(xen, dom), /crash: integer divide by zero \(vector 6/);
 });
 
+test('pages shared with backends are page aligned, distinct, and know their machine frame', async () => {
+  const { ex, dom } = await boot();
+  const a = ex.sharedPageAlloc(), b = ex.sharedPageAlloc();
+  assert.ok(a > 0 && b > 0 && a !== b);
+  assert.equal(a % 4096, 0);
+  assert.equal(b % 4096, 0);
+  for (const p of [a, b]) assert.equal(ex.sharedPageMfn(p), dom.mfnOfVa(LINEAR_BASE + BigInt(p)));
+  assert.equal(ex.sharedPageFree(a), 1);
+  assert.equal(ex.sharedPageFree(a), 0, 'not twice');
+});
+
 test('main runs after boot and xen_exit prints the status and powers off', async () => {
   const { xen, dom, ex } = await boot();
   xen.tsc = 0n;
+  const mark = xen.log.length;
   assert.equal(ex.main(), 0);
+  // main waited for 1000 ns: timer armed at the deadline, blocked, timer cancelled
+  const calls = xen.log.slice(mark).filter((c) => c.nr === 15 || c.nr === 29).map((c) => `${c.nr}:${c.args[0]}`);
+  assert.deepEqual(calls, ['15:1000', '29:1', '15:0']);
   assert.throws(() => ex.xen_exit(3), /shutdown 0/);
   const text = consoleText(xen, dom);
   assert.match(text, /hello\n/);
@@ -207,4 +223,30 @@ test('a bad start_info magic stops the boot with a message on console_io', async
   xen.vaWrite(xen.startInfoVa, 4, 0x78787878n);
   assert.throws(() => xen.exports<KernelEx>().xen_boot(), /shutdown 3/);
   assert.match(dom.consoleIo, /start_info magic/);
+});
+
+test('as dom0 (SIF_INITDOMAIN) there is no console ring: output goes through console_io', async () => {
+  const { dom, ex, xen } = await boot({ dom0: true });
+  assert.deepEqual(dom.violations, []);
+  assert.match(dom.consoleIo, /xenolith: kernel up, 8192 pages, linear memory at 0x0000000000400000, dom0\n/);
+  assert.equal(ex.main(), 0);
+  assert.match(dom.consoleIo, /hello\n/);
+  assert.throws(() => ex.xen_exit(0), /shutdown 0/);
+  assert.match(dom.consoleIo, /exit status 0\n$/);
+  void xen;
+});
+
+test('a fault outside compiled code is attributed to the runtime, and the failsafe crashes too', async () => {
+  {
+    const { dom, ex, xen } = await boot({ dom0: true });
+    assert.throws(() => ex.xen_trap(13, 0n, 0x5000n, 0x2f_fe00n, 0n), /shutdown 3/);
+    assert.match(dom.consoleIo, /crash: general protection fault \(vector 13, error code 0x0+\)\n/);
+    assert.match(dom.consoleIo, /at 0x0000000000005000 in \(runtime\)/);
+    void xen;
+  }
+  {
+    const { dom, xen } = await boot({ dom0: true });
+    assert.throws(() => xen.exports<{ xen_failsafe(): void }>().xen_failsafe(), /shutdown 3/);
+    assert.match(dom.consoleIo, /failsafe callback/);
+  }
 });

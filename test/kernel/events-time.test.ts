@@ -158,3 +158,31 @@ test('wallclock = wc_sec_hi:wc_sec . wc_nsec + system time', async () => {
   const sec = (1n << 32n) + 0x6543_2100n;
   assert.equal(ex.wall(), sec * 1_000_000_000n + 999_999_990n + 7n);
 });
+
+test('event-channel hypercalls: argument structs as event_channel.h lays them out', async () => {
+  const xen = new FakeXen();
+  await xen.instantiate(await compileAssemblyScript('test/kernel/assembly/events-time.ts'));
+  const ex = xen.exports<{
+    opBindVirq(v: number): bigint; opAllocUnbound(r: number): bigint; opBindInterdomain(r: number, p: number): bigint;
+    opNotify(p: number): bigint; opClose(p: number): bigint;
+  }>();
+  const seen: { cmd: bigint; bytes: number[] }[] = [];
+  xen.on(32, ([cmd, arg], x) => {
+    const at = x.linear(arg);
+    seen.push({ cmd, bytes: [...x.bytes.slice(at, at + 12)] });
+    if (cmd === 1n) x.view.setUint32(at + 8, 17, true); // bind_virq: port out at 8
+    if (cmd === 6n) x.view.setUint32(at + 4, 18, true); // alloc_unbound: port out at 4
+    if (cmd === 0n) x.view.setUint32(at + 8, 19, true); // bind_interdomain: local_port out at 8
+    if (cmd === 3n) return -22n;
+    return 0n;
+  });
+  assert.equal(ex.opBindVirq(0), 17n);
+  assert.deepEqual(seen[0], { cmd: 1n, bytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
+  assert.equal(ex.opAllocUnbound(0), 18n);
+  assert.deepEqual(seen[1].bytes.slice(0, 8), [0xf0, 0x7f, 0, 0, 0, 0, 0, 0], 'dom = DOMID_SELF, remote_dom = 0');
+  assert.equal(ex.opBindInterdomain(3, 9), 19n);
+  assert.deepEqual(seen[2].bytes.slice(0, 8), [3, 0, 0, 0, 9, 0, 0, 0]);
+  assert.equal(ex.opNotify(5), 0n);
+  assert.deepEqual(seen[3], { cmd: 4n, bytes: [5, 0, 0, 0, ...seen[3].bytes.slice(4)] });
+  assert.equal(ex.opClose(5), -22n, 'errors come back as -errno');
+});

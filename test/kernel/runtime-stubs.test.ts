@@ -11,7 +11,8 @@ import { simulate } from '../../build/runtime/xen/simulate.ts';
 import { XEN_RUNTIME_EXPORTS } from '../../build/aot/targets/xen-intrinsics.ts';
 
 const ALL: Reg[] = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-const CALLER_SAVED: Reg[] = ['rax', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11'];
+// What compiled code may destroy across a call (build/aot/abi.md: only r14, r15, rbp, rsp survive).
+const CLOBBERED_BY_CALLEE: Reg[] = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13'];
 
 function initialRegs(rsp: bigint): Map<Reg, bigint> {
   const m = new Map<Reg, bigint>();
@@ -59,7 +60,7 @@ test('the upcall preserves every register and hands Xen the iret context', () =>
     const mem = bounceFrame(at, undefined);
     const r = simulate(upcallStub(), regs, mem, (call, rr) => {
       assert.equal(call.name, 'xen_event_upcall');
-      for (const c of CALLER_SAVED) rr.set(c, 0xbad0n); // compiled code clobbers these
+      for (const c of CLOBBERED_BY_CALLEE) rr.set(c, 0xbad0n);
     });
     assert.deepEqual(r.end, { kind: 'hypercall', nr: 23, rsp: at + 16n - 8n });
     for (const reg of ALL) {

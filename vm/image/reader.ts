@@ -213,6 +213,21 @@ function checkClassIndices(hiddenRoots: usize): bool {
       return false;
     }
   }
+  // entries past the puns must be classes: pointer objects with at least superclass,
+  // methodDict and format
+  for (let i: u32 = 0; i < CLASS_TABLE_ROOT_SLOTS; i++) {
+    const p = load<u64>(hiddenRoots + 8 + (<usize>i << 3));
+    if (p == <u64>heapStart) continue;
+    for (let j: u32 = 0; j < CLASS_TABLE_PAGE_SIZE; j++) {
+      const c = load<u64>(<usize>p + 8 + (<usize>j << 3));
+      if (c == <u64>heapStart || (i == 0 && j <= CI_LAST_PUN)) continue;
+      if ((c & 7) != 0 || formatOf(c) > 5 || numSlotsOf(c) < 3 || (load<u64>(<usize>c + 24) & 7) != 1) {
+        fail("class table entry "); putDec(<u64>((i << 10) + j)); put(" is not a class (a pointer object whose slot 2 is a SmallInteger format)");
+        put(" (image byte offset "); putDec(fileOffsetOf(<usize>c)); put(")");
+        return false;
+      }
+    }
+  }
   let a = heapStart;
   while (a < heapEnd) {
     const o = objectAt(a);

@@ -16,7 +16,7 @@ import {
 } from "./registers";
 import {
   CTX_SENDER, CTX_PC, CTX_STACKP, CTX_METHOD, CTX_CLOSURE, CTX_RECEIVER, CTX_TEMP0,
-  LARGE_CONTEXT_SLOTS, CLOSURE_NUMARGS, hdrNumArgs, hdrNumLiterals,
+  LARGE_CONTEXT_SLOTS, CLOSURE_NUMARGS, hdrNumArgs, hdrNumLiterals, hdrLargeFrame, SMALL_FRAME,
 } from "./layout";
 import { nilOop, contextClassIndex, allocContext, storePtr, methodHeader, pushRemap, popRemap } from "./heap";
 import { vmCrash } from "./crash";
@@ -99,7 +99,8 @@ export function frameStackp(fp: usize): usize {
 export function ensureFrameContext(fp: usize): oop {
   const existing = frContext(fp);
   if (existing != nilOop()) return existing;
-  const ctx = allocContext(LARGE_CONTEXT_SLOTS);
+  // sized as Squeak sizes contexts: 16 or 56 temp/stack slots by the method's largeFrame bit
+  const ctx = allocContext(hdrLargeFrame(methodHeader(frMethod(fp))) || frameStackp(fp) > SMALL_FRAME - 2 ? LARGE_CONTEXT_SLOTS : CTX_TEMP0 + SMALL_FRAME);
   if (ctx == 0) vmCrash("out of memory allocating a Context");
   // sender and pc hold the frame pointer (SmallInteger-tagged) while married
   store<u64>(slotAddr(ctx, CTX_SENDER), <u64>fp | 1);

@@ -9,7 +9,7 @@ import {
 import {
   R, FR_SAVED_FP, FR_SAVED_IP, FR_METHOD, FR_FLAGS, FR_CONTEXT, FR_RECEIVER, FR_CLOSURE, FR_TEMPS,
   FLAG_BLOCK, PAGE_BYTES, PAGE_HEADROOM, pageBase, setPageHead, frSavedFP, frSavedIP, frMethod,
-  frNumArgs, frIsBlock, frContext, frReceiver, frClosure, pageOf,
+  frNumArgs, frIsBlock, frContext, frReceiver, frClosure, pageOf, frFlags,
 } from "./registers";
 import {
   CTX_SENDER, CTX_METHOD, CTX_RECEIVER, CTX_CLOSURE, CLOSURE_OUTER, CLOSURE_STARTPC, CLOSURE_METHOD,
@@ -209,7 +209,7 @@ export function activateClosure(closure: oop, argCount: i32): void {
  *  from lookupClass when that is non-zero). */
 export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): void {
   const rcvr = stackValue(argCount);
-  if (I.epoch != gcEpochNow()) refreshAfterGC();
+  // (objects only move at safe points, which refresh the cache and registers themselves)
   let method: oop; let prim: i32;
   const ci = lookupClass == 0 ? classIndexOf(rcvr) : 0;
   const entry = lookupClass == 0 ? cacheProbe(selector, ci) : 0;
@@ -681,7 +681,171 @@ function unknownBytecode(b: u32): void {
   vmCrashN("unknown bytecode", <i64>b);
 }
 
+/** SistaV1: the common bytecodes that touch only the active frame run here with ip and the
+ *  method base in locals; everything else (sends, returns, extensions, closures, anything that
+ *  may switch frames or processes) goes through stepSista with the registers synced. */
 function runSista(): void {
+  let ip = R.ip;
+  let mb = R.mbase;
+  while (true) {
+    const b = <u32>load<u8>(mb + ip);
+    ip++;
+    switch (b) {
+      case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+      case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15: {
+        const r = receiver();
+        if (isContext(r)) break; // slow path
+        push(fetchSlot(r, <usize>b)); continue;
+      }
+      case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
+      case 24: case 25: case 26: case 27: case 28: case 29: case 30: case 31:
+        push(fetchSlot(load<u64>(mb + 8 + (<usize>(b & 15) << 3)), ASSOC_VALUE)); continue;
+      case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
+      case 40: case 41: case 42: case 43: case 44: case 45: case 46: case 47:
+      case 48: case 49: case 50: case 51: case 52: case 53: case 54: case 55:
+      case 56: case 57: case 58: case 59: case 60: case 61: case 62: case 63:
+        push(load<u64>(mb + 8 + (<usize>(b & 31) << 3))); continue;
+      case 64: case 65: case 66: case 67: case 68: case 69: case 70: case 71:
+      case 72: case 73: case 74: case 75:
+        push(temp(<usize>(b - 64))); continue;
+      case 76: push(receiver()); continue;
+      case 77: push(trueOop()); continue;
+      case 78: push(falseOop()); continue;
+      case 79: push(nilOop()); continue;
+      case 80: push(intOop(0)); continue;
+      case 81: push(intOop(1)); continue;
+      case 83: push(top()); continue;
+      case 92: case 94: {
+        // method return (92 outside blocks) or block return (94) to a caller on this page
+        const fp = R.fp;
+        const flags = frFlags(fp);
+        const caller = frSavedFP(fp);
+        if (caller == 0 || (b == 92 && (flags & FLAG_BLOCK) != 0)) break;
+        const v = load<u64>(R.sp);
+        R.sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
+        store<u64>(R.sp, v);
+        ip = frSavedIP(fp);
+        R.fp = caller;
+        const m = frMethod(caller);
+        if (m != R.method) {
+          setMethod(m);
+          mb = R.mbase;
+          if (I.mode != 1) { R.ip = ip; return; }
+        }
+        continue;
+      }
+      case 96: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); continue; } }
+        break;
+      }
+      case 97: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); continue; } }
+        break;
+      }
+      case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
+      case 136: case 137: case 138: case 139: case 140: case 141: case 142: case 143:
+      case 144: case 145: case 146: case 147: case 148: case 149: case 150: case 151:
+      case 152: case 153: case 154: case 155: case 156: case 157: case 158: case 159:
+      case 160: case 161: case 162: case 163: case 164: case 165: case 166: case 167:
+      case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: {
+        lastSelector = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
+        R.ip = ip;
+        sendSelector(lastSelector, <i32>((b - 128) >> 4), 0);
+        if (I.mode != 1) return;
+        ip = R.ip;
+        mb = R.mbase;
+        continue;
+      }
+      case 98: case 99: case 100: case 101: case 102: case 103: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (!areSmallInts(x, y)) break;
+        const a = <i64>x; const c = <i64>y;
+        let r: bool;
+        switch (b) {
+          case 98: r = a < c; break;
+          case 99: r = a > c; break;
+          case 100: r = a <= c; break;
+          case 101: r = a >= c; break;
+          case 102: r = a == c; break;
+          default: r = a != c;
+        }
+        R.sp -= 8; store<u64>(R.sp, r ? trueOop() : falseOop());
+        continue;
+      }
+      case 112: { // at: on an Array whose at: is primitive 60 (checked through the method cache)
+        const rcv = load<u64>(R.sp - 8); const idx = load<u64>(R.sp);
+        if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2) break;
+        const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32), classIndexOfObj(rcv));
+        if (e == 0 || load<u64>(e + CACHE_PRIM) != 60) break;
+        const i = intValue(idx);
+        if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
+        R.sp -= 8; store<u64>(R.sp, fetchSlot(rcv, <usize>(i - 1)));
+        continue;
+      }
+      case 113: { // at:put: likewise (primitive 61), not for immutable objects
+        const rcv = load<u64>(R.sp - 16); const idx = load<u64>(R.sp - 8);
+        if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2 || isImmutableObj(rcv)) break;
+        const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34), classIndexOfObj(rcv));
+        if (e == 0 || load<u64>(e + CACHE_PRIM) != 61) break;
+        const i = intValue(idx);
+        if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
+        const v = load<u64>(R.sp);
+        storePtr(rcv, <usize>(i - 1), v);
+        R.sp -= 16; store<u64>(R.sp, v);
+        continue;
+      }
+      case 118: { // ==
+        const y = pop();
+        store<u64>(R.sp, load<u64>(R.sp) == y ? trueOop() : falseOop());
+        continue;
+      }
+      case 176: case 177: case 178: case 179: case 180: case 181: case 182: case 183:
+        ip += <usize>(b - 175); continue;
+      case 184: case 185: case 186: case 187: case 188: case 189: case 190: case 191: {
+        const v = top();
+        if (v == trueOop()) { R.sp -= 8; ip += <usize>(b - 183); continue; }
+        if (v == falseOop()) { R.sp -= 8; continue; }
+        break;
+      }
+      case 192: case 193: case 194: case 195: case 196: case 197: case 198: case 199: {
+        const v = top();
+        if (v == falseOop()) { R.sp -= 8; ip += <usize>(b - 191); continue; }
+        if (v == trueOop()) { R.sp -= 8; continue; }
+        break;
+      }
+      case 208: case 209: case 210: case 211: case 212: case 213: case 214: case 215:
+        setTemp(<usize>(b - 208), pop()); continue;
+      case 216: popN(1); continue;
+      case 229: push(temp(<usize>load<u8>(mb + ip))); ip++; continue;
+      case 232: push(intOop(<i64>load<u8>(mb + ip))); ip++; continue;
+      case 237: ip += <usize>load<u8>(mb + ip) + 1; continue; // forward only without extB
+      case 238: case 239: {
+        const v = top();
+        const off = <usize>load<u8>(mb + ip);
+        if (v == trueOop() || v == falseOop()) {
+          R.sp -= 8; ip++;
+          if ((v == trueOop()) == (b == 238)) ip += off;
+          continue;
+        }
+        break;
+      }
+      case 242: setTemp(<usize>load<u8>(mb + ip), pop()); ip++; continue;
+      case 245: setTemp(<usize>load<u8>(mb + ip), top()); ip++; continue;
+      case 251: { const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2; push(fetchSlot(temp(t), i)); continue; }
+    }
+    // everything else: one bytecode (with its extensions) on the registers
+    R.ip = ip - 1;
+    stepSista();
+    if (I.mode != 1) return;
+    ip = R.ip;
+    mb = R.mbase;
+  }
+}
+
+/** Executes one SistaV1 bytecode (and its extension prefixes) at R.ip. */
+function stepSista(): void {
   let extA: i32 = 0;
   let extB: i32 = 0;
   while (true) {
@@ -830,8 +994,7 @@ function runSista(): void {
       case 253: { const i = nextByte(); const t = nextByte(); storePtr(remoteTempVector(<usize>t), <usize>i, pop()); break; }
       default: unknownBytecode(b);
     }
-    extA = 0; extB = 0;
-    if (I.mode != 1) return;
+    return;
   }
 }
 

@@ -6,7 +6,7 @@ import { oop, CLASS_INDEX_MASK } from "./constants";
 import { numPointerSlotsOf, addressAfter, objectStartingAt, followForwarded, isRemembered, setRemembered } from "./header";
 import {
   edenStart, freeStart, pastStart, pastEnd, specialObjectsOop, setSpecialObjectsOop, mournQueue,
-  rememberedSet, isYoung,
+  rememberedSet, isYoung, isInAllocatedNewSpace,
 } from "./state";
 import { isInOldSpace, numSegments, segmentObjectsEnd, segmentStart, firstObjectOfSegment, nextObjectInSegment } from "./segments";
 import { stackLength, stackAt, stackAtPut } from "./stacks";
@@ -45,7 +45,7 @@ function fixRootCell(cell: usize): void {
   fixCell(cell);
 }
 
-function isHeapAddress(a: usize): bool { return isYoung(<u64>a) || isInOldSpace(<u64>a); }
+function isHeapAddress(a: usize): bool { return isInAllocatedNewSpace(<u64>a) || isInOldSpace(<u64>a); }
 
 function fixRange(from: usize, to: usize): void {
   let a = from;

@@ -21,7 +21,7 @@ export { storePointer, noteStoresInto } from "./barrier";
 export {
   nilObj, falseObj, trueObj, specialObjectsOop, hiddenRootsObj, freeListsObj,
   needGCFlag, lowSpaceFlag, pendingFinalizations, scavengeCount, fullGCCount, gcEpoch,
-  isYoung, setSpecialObjectsOop, setLowSpace,
+  isYoung, setSpecialObjectsOop, setLowSpace, clearPendingFinalizations,
 } from "./state";
 export { classAtIndex, enterIntoClassTable, ensureBehaviorHash } from "./classtable";
 export {

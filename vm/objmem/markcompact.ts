@@ -1,9 +1,11 @@
 // The full garbage collector for the whole heap: mark (from the VM roots, the special objects,
-// the hidden roots/class table and the mourn queue), with ephemerons scanned only once their key
-// is reachable and fired (queued for finalisation, made non-ephemeral) when it is not; weak
-// slots whose referents died are nilled; old space is swept into coalesced free chunks; new
-// space is flushed into old space; sparsely used segments are evacuated (objects copied into
-// free space elsewhere, references followed) and empty segments released.
+// class-table page 0, the classes of marked objects and the mourn queue; references to
+// forwarders are followed on the way), with ephemerons scanned only once their key is reachable
+// and fired (queued for finalisation, made non-ephemeral) when it is not; weak slots whose
+// referents died are nilled; classes nothing refers to leave the class table; old space is
+// swept into coalesced free chunks; new space is flushed into old space; sparsely used segments
+// are evacuated (objects copied into free space elsewhere, references followed) and empty
+// segments released; finally every segment is slid together (compactor.ts).
 
 import {
   CI_LAST_PUN, CLASS_TABLE_ROOT_SLOTS, HIDDEN_ROOT_SLOTS, CLASS_TABLE_PAGE_SIZE,
@@ -19,6 +21,7 @@ import {
   nilObj, falseObj, trueObj, freeListsObj, hiddenRootsObj, specialObjectsOop, markStack, weaklingList,
   ephemeronList, mournQueue, rememberedSet, edenStart, freeStart, pastStart, pastEnd, needGCFlag,
   setNeedGC, setLowSpace, lowSpaceFlag, addPendingFinalizations, noteFullGC, isYoung, setSpecialObjectsOop,
+  isInAllocatedNewSpace,
 } from "./state";
 import { stackPush, stackPop, stackLength, stackAt, stackAtPut, stackSetLength, stackClear } from "./stacks";
 import { resetFreeLists, addFreeChunk, freeBytes, allocateFromFreeLists } from "./freelists";
@@ -53,7 +56,7 @@ export let markOverflowCount: i32 = 0;
 function markRootCell(cell: usize): void {
   let v = load<u64>(cell);
   if ((v & 7) != 0 || v == 0 || v > 0xFFFFFFFF) return;
-  if (isYoung(v) || isInOldSpace(v)) {
+  if (isInAllocatedNewSpace(v) || isInOldSpace(v)) {
     if ((load<u64>(<usize>v) & CLASS_INDEX_MASK) == 8) { v = followForwarded(v); store<u64>(cell, v); }
     markAndPush(v);
   }
@@ -178,6 +181,8 @@ function markPhase(): void {
     let fired = 0;
     for (let i = 0; i < k; i++) {
       const e = stackAt(ephemeronList, i);
+      // (a mark-stack overflow rescan can list an ephemeron twice: fire it once)
+      if (<u32>((load<u64>(<usize>e) >> FORMAT_SHIFT) & FORMAT_MASK) != FMT_EPHEMERON) continue;
       // queue it if the queue can take it; otherwise it stays an ephemeron and fires later
       if (stackPush(mournQueue, e)) { setFormatOf(e, FMT_FIXED); fired++; }
       scanSlots(e, 0, <usize>numSlotsOf(e));

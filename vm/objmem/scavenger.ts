@@ -2,10 +2,11 @@
 // space into the future survivor space, tenuring into old space objects that already survived
 // a scavenge (age by space) and anything that does not fit. Roots: the remembered set (old
 // objects with young references), the VM's root cells, the special-objects array and the
-// mourn queue. Originals become forwarders while it runs. Weak and ephemeron slots are
-// treated as strong here; the full GC clears and fires them.
+// mourn queue. Originals become forwarders while it runs. Weak slots to young objects are
+// followed or nilled afterwards; ephemerons with unreached young keys wait, and fire when
+// nothing else reaches their keys (old keys are left to the full GC).
 
-import { oop, CLASS_INDEX_MASK, REMEMBERED_BIT, MARKED_BIT, GREY_BIT, FORMAT_SHIFT, FORMAT_MASK, FMT_WEAK } from "./constants";
+import { oop, CLASS_INDEX_MASK, REMEMBERED_BIT, MARKED_BIT, GREY_BIT, FORMAT_SHIFT, FORMAT_MASK, FMT_WEAK, FMT_EPHEMERON, FMT_FIXED } from "./constants";
 import {
   numPointerSlotsOf, bytesInObject, startOfObject, forwardTo, isRemembered, setRemembered,
   addressAfter, objectStartingAt,
@@ -13,7 +14,8 @@ import {
 import {
   newSpaceStart, newSpaceLimit, pastStart, pastEnd, futureStart, survivorBytes, edenStart, freeStart,
   setFreeStart, setPastEnd, swapSurvivors, rememberedSet, scratchStack, mournQueue, specialObjectsOop,
-  setSpecialObjectsOop, setNeedGC, setLowSpace, noteScavenge, isYoung, weaklingList, nilObj,
+  setSpecialObjectsOop, setNeedGC, setLowSpace, noteScavenge, isYoung, weaklingList, nilObj, isInAllocatedNewSpace,
+  ephemeronList,
   addPendingFinalizations,
 } from "./state";
 import { stackLength, stackAt, stackAtPut, stackSetLength, stackPush, stackPop, stackReserve, stackClear } from "./stacks";
@@ -23,7 +25,7 @@ import { rememberedSetOverflowed, setRememberedSetOverflowed } from "./barrier";
 import { forEachRootCell } from "./roots";
 import { remember } from "./barrier";
 import { classAtIndex } from "./classtable";
-import { numSlotsOf } from "./header";
+import { numSlotsOf, setFormatOf } from "./header";
 
 let futureFill: usize = 0;
 let tenureAll: bool = false;
@@ -64,12 +66,6 @@ function copyAndForward(o: oop): oop {
   return n;
 }
 
-// @ts-ignore: decorator
-@inline function scavengeCell(cell: usize): void {
-  const v = load<u64>(cell);
-  if ((v & 7) == 0 && v >= <u64>newSpaceStart && v < <u64>newSpaceLimit) store<u64>(cell, copyAndForward(v));
-}
-
 /** Scan o's pointer slots, copying young referents; answers whether o still refers to a
  *  young object afterwards. */
 /** Fixed (strong) fields of a weak object: its class's instSize; all slots when unknown. */
@@ -83,7 +79,21 @@ function strongSlotsOf(o: oop): usize {
   return n < all ? n : all;
 }
 
+/** Is v a young object the scavenge has not reached (not yet copied)? */
+// @ts-ignore: decorator
+@inline function isUnreachedYoung(v: oop): bool {
+  return (v & 7) == 0 && v >= <u64>newSpaceStart && v < <u64>newSpaceLimit && !isForwarder(v) && !inFuture(v);
+}
+
 function scanObject(o: oop): bool {
+  // an ephemeron whose key has not been reached waits: it is scanned once the key is reached,
+  // or fired when nothing else reaches it (as Spur's scavenger does)
+  if (<u32>((load<u64>(<usize>o) >> FORMAT_SHIFT) & FORMAT_MASK) == FMT_EPHEMERON
+      && isUnreachedYoung(load<u64>(<usize>o + 8)) && stackPush(ephemeronList, o)) return false;
+  return scanSlots(o);
+}
+
+function scanSlots(o: oop): bool {
   let n = <usize>numPointerSlotsOf(o);
   // weak slots are not traced: the weakling is revisited once the live young objects are known
   if (<u32>((load<u64>(<usize>o) >> FORMAT_SHIFT) & FORMAT_MASK) == FMT_WEAK && stackPush(weaklingList, o)) n = strongSlotsOf(o);
@@ -101,7 +111,14 @@ function scanObject(o: oop): bool {
   return young;
 }
 
-function rootCell(cell: usize): void { scavengeCell(cell); }
+/** A VM root word: only words pointing into the allocated part of new space are young oops. */
+function rootCell(cell: usize): void {
+  if (isInAllocatedNewSpace(load<u64>(cell))) store<u64>(cell, copyAndForward(load<u64>(cell)));
+}
+
+function scanDeferred(e: oop): void {
+  if (scanSlots(e) && !isYoung(e) && !isRemembered(e)) remember(e);
+}
 
 /** Make sure old space can take every survivor should all be tenured. */
 function ensureTenuringRoom(): bool {
@@ -134,6 +151,7 @@ function doScavenge(): void {
   futureFill = futureStart;
   stackClear(scratchStack);
   stackClear(weaklingList);
+  stackClear(ephemeronList);
   // roots: remembered set (entries added while scanning go past n0 and are kept)
   if (rememberedSetOverflowed) {
     setRememberedSetOverflowed(false);
@@ -154,7 +172,7 @@ function doScavenge(): void {
     const v = stackAt(mournQueue, i);
     if (isYoung(v)) stackAtPut(mournQueue, i, copyAndForward(v));
   }
-  // Cheney scan of future space, interleaved with the tenured objects
+  // Cheney scan of future space, interleaved with the tenured objects, then the ephemerons
   let scan = futureStart;
   while (true) {
     if (scan < futureFill) {
@@ -171,7 +189,28 @@ function doScavenge(): void {
       }
       continue;
     }
-    break;
+    const ne = stackLength(ephemeronList);
+    if (ne == 0) break;
+    // ephemerons whose keys were reached meanwhile are scanned now
+    let k = 0; let progressed = false;
+    for (let i = 0; i < ne; i++) {
+      const e = stackAt(ephemeronList, i);
+      if (isUnreachedYoung(load<u64>(<usize>e + 8))) { stackAtPut(ephemeronList, k, e); k++; }
+      else { scanDeferred(e); progressed = true; }
+    }
+    stackSetLength(ephemeronList, k);
+    if (progressed) continue;
+    // the rest have keys nothing else reaches: fire them (queue, make non-ephemeral) and keep
+    // their contents alive for the finaliser
+    let fired = 0;
+    for (let i = 0; i < k; i++) {
+      const e = stackAt(ephemeronList, i);
+      if (<u32>((load<u64>(<usize>e) >> FORMAT_SHIFT) & FORMAT_MASK) != FMT_EPHEMERON) continue;
+      if (stackPush(mournQueue, e)) { setFormatOf(e, FMT_FIXED); fired++; }
+      scanDeferred(e);
+    }
+    stackSetLength(ephemeronList, 0);
+    addPendingFinalizations(fired);
   }
   // weak slots: follow referents that survived, nil those that died
   const nw = stackLength(weaklingList);

@@ -99,3 +99,9 @@ export const scratchStack: usize = memory.data(24);
 @inline export function isYoung(o: oop): bool {
   return (o & 7) == 0 && o >= <u64>newSpaceStart && o < <u64>newSpaceLimit;
 }
+
+/** Is o inside the allocated part of new space (eden up to its fill pointer, or past survivors)? */
+export function isInAllocatedNewSpace(o: u64): bool {
+  if ((o & 7) != 0) return false;
+  return (o >= <u64>edenStart && o < <u64>freeStart) || (o >= <u64>pastStart && o < <u64>pastEnd);
+}

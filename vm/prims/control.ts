@@ -59,11 +59,22 @@ export function primPerformWithArgs(inSuper: bool): bool {
   return true;
 }
 
+/** A closure the interpreter can activate: a FullBlockClosure with a CompiledBlock, or a
+ *  BlockClosure whose outer context is a Context (it supplies method and receiver). */
 function isClosure(o: oop): bool {
-  if (isImmediate(o)) return false;
+  if (isImmediate(o) || formatOf(o) != 3) return false;
   const ci = classIndexOf(o);
   const full = splObj(SO_CLASS_FULL_BLOCK_CLOSURE); const plain = splObj(SO_CLASS_BLOCK_CLOSURE);
-  return (full != nilOop() && ci == classIndexOfClass(full)) || (plain != nilOop() && ci == classIndexOfClass(plain));
+  if (full != nilOop() && ci == classIndexOfClass(full)) {
+    if (numSlotsOf(o) < 4) return false;
+    const m = fetchSlot(o, 1);
+    return !isImmediate(m) && formatOf(m) >= 24;
+  }
+  if (plain != nilOop() && ci == classIndexOfClass(plain)) {
+    if (numSlotsOf(o) < 3 || !isSmallInt(fetchSlot(o, 1))) return false;
+    return isContext(fetchSlot(o, 0));
+  }
+  return false;
 }
 
 /** 201-205, 207, 209, 221, 222: value, value:, ... */

@@ -40,6 +40,18 @@
 //   218    named primitive with explicit module (as 117)
 //   221/222 closure valueNoContextSwitch(:)                                              control.ts
 //   256-519 quick primitives (return self, constants, instance variables): the interpreter
+//
+// Named primitives (117 / 218; first literal {#module. #name. 0. 0}), system.ts:
+//   Xenolith            primitiveConsoleWrite: bytes       write a byte object to the console
+//                       primitiveConsoleWriteError: bytes  the same (the platform has one console)
+//                       primitiveConsoleRead: aByteArray   bytes read now: n > 0, 0 none yet, -1 end
+//                       primitiveArguments                 the boot arguments as an Array of Strings
+//                       primitiveGCD: anInteger            gcd of two Integers of any size
+//                       primitiveHighBit                   highBit of a non-negative Integer
+//   MiscPrimitivePlugin primitiveCompareString (compare:with:collated: → 1, 2, 3),
+//                       primitiveStringHash (stringHash:initialHash:),
+//                       primitiveIndexOfAsciiInString, primitiveFindSubstring
+//   LargeIntegers       primDigitGCD (as primitiveGCD)
 
 import { primSmallInt, primMakePoint, primInteger, primFloatAt, primAsFloat, primFloat } from "./arith";
 import {

@@ -29,7 +29,8 @@ export function readConstExpr(r: Reader, deferInvalid: (e: WasmError) => void): 
     if (op === Op.Block || op === Op.Loop || op === Op.If) depth++;
     count++;
     if (count > 1 || depth > 0) {
-      if (!problem) {
+      // a non-constant instruction is the better diagnosis than "too many values"
+      if (!problem || (!isConstOp(op) && !problem.startsWith('constant'))) {
         problem = isConstOp(op) ? 'type mismatch: constant expression must be a single instruction' : 'constant expression required';
         problemAt = ops.offset;
       }

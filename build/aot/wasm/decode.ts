@@ -12,7 +12,9 @@ import {
 import { readConstExpr } from './const-expr.ts';
 import { parseNameSection } from './name-section.ts';
 import { Reader } from './reader.ts';
-import { readRefType, readValType, refTypeName, valTypeName } from './value-types.ts';
+import {
+  isValTypeCode, readRefType, readValType, refTypeName, unsupportedTypeFeature, valTypeName,
+} from './value-types.ts';
 
 const SECTION_ORDER: Record<number, number> = {
   1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13,
@@ -30,6 +32,7 @@ function unsupported(feature: string, at: number): never {
 class Decoder {
   readonly r: Reader;
   deferred: WasmError | undefined;
+  deferredUnsupported: { feature: string; offset: number; funcIndex: number } | undefined;
   readonly m: WasmModule = {
     types: [], imports: [], funcs: [], tables: [], memories: [], globals: [], exports: [],
     elems: [], datas: [], bodies: [], funcNames: new Map(), customSections: [],
@@ -101,6 +104,12 @@ class Decoder {
     if (m.dataCount !== undefined && m.dataCount !== m.datas.length) {
       r.fail('data count and data section have inconsistent lengths', this.bytes.length);
     }
+    const u = this.deferredUnsupported;
+    if (u) {
+      const name = m.funcNames.get(u.funcIndex);
+      const where = name !== undefined ? `$${name} (index ${u.funcIndex})` : `${u.funcIndex}`;
+      throw new WasmError('unsupported', `${u.feature} is not supported in function ${where}`, u.offset, u.funcIndex);
+    }
     if (this.deferred) throw this.deferred;
     return m;
   }
@@ -124,7 +133,7 @@ class Decoder {
           const form = r.u8();
           if (form !== 0x60) {
             if (form === 0x5e || form === 0x5f || form === 0x4e || form === 0x50 || form === 0x4f) unsupported('GC (composite types)', at);
-            r.fail(`integer representation too long: malformed function type form 0x${form.toString(16)}`, at);
+            r.fail(`malformed function type form 0x${form.toString(16)} (expected 0x60)`, at);
           }
           const np = this.count();
           const params: ValType[] = new Array(np);
@@ -362,7 +371,18 @@ class Decoder {
       total += n;
       if (total > 0xffffffff) r.fail('too many locals', r.pos);
       counts.push(n);
-      types.push(this.vt());
+      const at = r.pos;
+      const code = r.u8();
+      if (!isValTypeCode(code)) {
+        const feature = unsupportedTypeFeature(code);
+        if (!feature) r.fail(`malformed value type 0x${code.toString(16)}`, at);
+        // Report after the name section is known (and only if nothing later is malformed).
+        this.deferredUnsupported ??= { feature: `${feature} local`, offset: at, funcIndex };
+        r.pos = end;
+        r.end = sectionEnd;
+        return { locals: [], code: new Uint8Array([0x0b]), codeOffset: end - 1 };
+      }
+      types.push(valTypeName(code));
     }
     if (total > MAX_LOCALS) {
       throw new WasmError('unsupported', `too many locals (${total}; the limit is ${MAX_LOCALS})`, sizeAt, funcIndex);

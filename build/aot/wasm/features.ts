@@ -4,6 +4,10 @@ import type { WasmModule } from './module.ts';
 import { Op, PREFIX_FC_BASE } from './opcodes.ts';
 import { OpReader } from './op-reader.ts';
 
+// Read once: under tsx every access to an imported binding is a getter call.
+const { Block, CallIndirect, I32Extend8S, I64Extend32S, If, Loop, MemoryInit, RefFunc, RefNull, SelectT, TableCopy, TableGet, TableGrow, TableSet } = Op;
+const FC = PREFIX_FC_BASE;
+
 export type Feature =
   | 'sign-extension' | 'nontrapping-float-to-int' | 'mutable-globals' | 'multi-value'
   | 'bulk-memory' | 'reference-types';
@@ -52,12 +56,12 @@ export function detectFeatures(m: WasmModule): FeatureReport {
       r.next();
       instructions++;
       const op = r.op;
-      if (op >= Op.I32Extend8S && op <= Op.I64Extend32S) f.add('sign-extension');
-      else if (op >= PREFIX_FC_BASE && op <= PREFIX_FC_BASE + 7) f.add('nontrapping-float-to-int');
-      else if (op >= Op.MemoryInit && op <= Op.TableCopy) f.add('bulk-memory');
-      else if (op >= Op.TableGrow || (op >= Op.RefNull && op <= Op.RefFunc) || op === Op.TableGet ||
-        op === Op.TableSet || op === Op.SelectT || (op === Op.CallIndirect && r.imm1 !== 0)) f.add('reference-types');
-      else if ((op === Op.Block || op === Op.Loop || op === Op.If) && r.blockType >= 0) f.add('multi-value');
+      if (op >= I32Extend8S && op <= I64Extend32S) f.add('sign-extension');
+      else if (op >= FC && op <= FC + 7) f.add('nontrapping-float-to-int');
+      else if (op >= MemoryInit && op <= TableCopy) f.add('bulk-memory');
+      else if (op >= TableGrow || (op >= RefNull && op <= RefFunc) || op === TableGet ||
+        op === TableSet || op === SelectT || (op === CallIndirect && r.imm1 !== 0)) f.add('reference-types');
+      else if ((op === Block || op === Loop || op === If) && r.blockType >= 0) f.add('multi-value');
     }
   }
   return {

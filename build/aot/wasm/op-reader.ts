@@ -2,7 +2,7 @@
 // allocating: next() decodes one instruction into the reader's fields.
 //
 //   const r = OpReader.forBody(module, i);
-//   while (!r.done) { r.next(); switch (r.op) { case Op.I32Const: use(r.imm0); ... } }
+//   while (!r.done) { r.next(); switch (r.op) { case O.I32Const: use(r.imm0); ... } }
 //
 // Fields after next():
 //   op       opcode number (see Op; 0xFC-prefixed ones are 0x100 + sub-opcode)
@@ -15,11 +15,46 @@
 //            memory.init data (imm0)
 //   i64      i64.const value
 //   blockType  for block/loop/if: >= 0 a type index, else -64 empty or -(0x80 - valtype code)
-//   labels / labelCount  br_table targets (imm0 is the default target)
+//   labels / labelCount  br_table targets (imm0 is the default target); the array is reused
+//            by the next br_table, so copy it if you keep it
 import { WasmError, type FuncBody, type WasmModule } from './module.ts';
-import { Op, PREFIX_FC_BASE } from './opcodes.ts';
+import { Op, PREFIX_FC_BASE as FC_BASE } from './opcodes.ts';
 import { Reader } from './reader.ts';
-import { isValTypeCode, unsupportedTypeFeature } from './value-types.ts';
+import * as valueTypes from './value-types.ts';
+
+// Local copy of the opcode numbers this file switches on: a const enum is inlined only within
+// its own file (tsx/esbuild transform files one by one), so `case O.Block:` is a literal and the
+// switch compiles to a jump table instead of a chain of property loads. Values as in opcodes.ts.
+// Imported bindings are read once: under tsx every access to an import is a getter call.
+const { isValTypeCode, unsupportedTypeFeature } = valueTypes;
+const PREFIX_FC_BASE = FC_BASE;
+
+const enum O {
+  Block = 0x2,
+  Loop = 0x3,
+  If = 0x4,
+  Br = 0xc,
+  BrIf = 0xd,
+  BrTable = 0xe,
+  Call = 0x10,
+  CallIndirect = 0x11,
+  SelectT = 0x1c,
+  LocalGet = 0x20,
+  LocalSet = 0x21,
+  LocalTee = 0x22,
+  GlobalGet = 0x23,
+  GlobalSet = 0x24,
+  TableGet = 0x25,
+  TableSet = 0x26,
+  MemorySize = 0x3f,
+  MemoryGrow = 0x40,
+  I32Const = 0x41,
+  I64Const = 0x42,
+  F32Const = 0x43,
+  F64Const = 0x44,
+  RefNull = 0xd0,
+  RefFunc = 0xd2,
+}
 
 const UNSUPPORTED_OPS = new Map<number, string>([
   [0x06, 'exception handling (try)'], [0x07, 'exception handling (catch)'],
@@ -132,14 +167,14 @@ export class OpReader extends Reader {
     this.op = b;
     if (b < 0x41 || b > 0xc4) {
       switch (b) {
-        case Op.Block: case Op.Loop: case Op.If:
+        case O.Block: case O.Loop: case O.If:
           this.blockTypeImm();
           return;
-        case Op.Br: case Op.BrIf: case Op.Call: case Op.LocalGet: case Op.LocalSet: case Op.LocalTee:
-        case Op.GlobalGet: case Op.GlobalSet: case Op.TableGet: case Op.TableSet: case Op.RefFunc:
+        case O.Br: case O.BrIf: case O.Call: case O.LocalGet: case O.LocalSet: case O.LocalTee:
+        case O.GlobalGet: case O.GlobalSet: case O.TableGet: case O.TableSet: case O.RefFunc:
           this.imm0 = this.u32();
           return;
-        case Op.BrTable: {
+        case O.BrTable: {
           const n = this.u32();
           if (n > this.end - this.pos) this.fail('unexpected end', this.pos);
           if (n > this.labels.length) this.labels = new Uint32Array(Math.max(n, this.labels.length * 2));
@@ -149,11 +184,11 @@ export class OpReader extends Reader {
           this.imm0 = this.u32();
           return;
         }
-        case Op.CallIndirect:
+        case O.CallIndirect:
           this.imm0 = this.u32();
           this.imm1 = this.u32();
           return;
-        case Op.SelectT: {
+        case O.SelectT: {
           const n = this.u32();
           this.imm0 = n;
           this.imm1 = 0;
@@ -169,10 +204,10 @@ export class OpReader extends Reader {
           }
           return;
         }
-        case Op.MemorySize: case Op.MemoryGrow:
+        case O.MemorySize: case O.MemoryGrow:
           this.zeroByte();
           return;
-        case Op.RefNull: {
+        case O.RefNull: {
           const tat = this.pos;
           const t = this.u8();
           if (t !== 0x70 && t !== 0x6f) {
@@ -201,16 +236,16 @@ export class OpReader extends Reader {
       }
     }
     switch (b) {
-      case Op.I32Const:
+      case O.I32Const:
         this.imm0 = this.s32();
         return;
-      case Op.I64Const:
+      case O.I64Const:
         this.i64 = this.s64();
         return;
-      case Op.F32Const:
+      case O.F32Const:
         this.imm0 = this.u32le();
         return;
-      case Op.F64Const:
+      case O.F64Const:
         this.imm0 = this.u32le();
         this.imm1 = this.u32le();
         return;

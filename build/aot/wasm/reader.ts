@@ -5,7 +5,7 @@
 // for names, byte slices and 64-bit values.
 import { WasmError } from './module.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class Reader {
   pos: number;

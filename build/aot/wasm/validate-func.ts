@@ -2,10 +2,70 @@
 // Algorithm") with typed control frames and the polymorphic stack after unreachable code.
 // Stack and frames are reused across functions; no allocation per instruction.
 import { WasmError } from './module.ts';
-import { MEM_ALIGN, MEM_TYPE, Op, SIG_PARAMS0, SIG_PARAMS1, SIG_RESULT, T } from './opcodes.ts';
+import * as opcodes from './opcodes.ts';
 import { OpReader } from './op-reader.ts';
 import type { ValidationContext } from './validation-context.ts';
 import { typeCodeText, valTypeCode } from './value-types.ts';
+
+// Local copy of the opcode numbers this file switches on: a const enum is inlined only within
+// its own file (tsx/esbuild transform files one by one), so `case O.Block:` is a literal and the
+// switch compiles to a jump table instead of a chain of property loads. Values as in opcodes.ts.
+// Imported bindings are read once: under tsx every access to an import is a getter call.
+const { MEM_ALIGN, MEM_TYPE, SIG_PARAMS0, SIG_PARAMS1, SIG_RESULT } = opcodes;
+
+const enum O {
+  Unreachable = 0x0,
+  Nop = 0x1,
+  Block = 0x2,
+  Loop = 0x3,
+  If = 0x4,
+  Else = 0x5,
+  End = 0xb,
+  Br = 0xc,
+  BrIf = 0xd,
+  BrTable = 0xe,
+  Return = 0xf,
+  Call = 0x10,
+  CallIndirect = 0x11,
+  Drop = 0x1a,
+  Select = 0x1b,
+  SelectT = 0x1c,
+  LocalGet = 0x20,
+  LocalSet = 0x21,
+  LocalTee = 0x22,
+  GlobalGet = 0x23,
+  GlobalSet = 0x24,
+  TableGet = 0x25,
+  TableSet = 0x26,
+  I64Load32U = 0x35,
+  MemorySize = 0x3f,
+  MemoryGrow = 0x40,
+  I32Const = 0x41,
+  I64Const = 0x42,
+  F32Const = 0x43,
+  F64Const = 0x44,
+  RefNull = 0xd0,
+  RefIsNull = 0xd1,
+  RefFunc = 0xd2,
+  MemoryInit = 0x108,
+  DataDrop = 0x109,
+  MemoryCopy = 0x10a,
+  MemoryFill = 0x10b,
+  TableInit = 0x10c,
+  ElemDrop = 0x10d,
+  TableCopy = 0x10e,
+  TableGrow = 0x10f,
+  TableSize = 0x110,
+  TableFill = 0x111,
+}
+const enum T {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  F32 = 0x7d,
+  F64 = 0x7c,
+  FuncRef = 0x70,
+  ExternRef = 0x6f,
+}
 
 const enum Kind { Block, Loop, If, Else, Func }
 
@@ -188,7 +248,7 @@ export class FuncValidator {
       if (align >= 0) {
         this.needMemory();
         if (r.imm0 > align) this.err('alignment must not be larger than natural');
-        if (op <= Op.I64Load32U) {
+        if (op <= O.I64Load32U) {
           this.pop(T.I32);
           this.push(MEM_TYPE[op]);
         } else {
@@ -198,47 +258,47 @@ export class FuncValidator {
         continue;
       }
       switch (op) {
-        case Op.Unreachable:
+        case O.Unreachable:
           this.setUnreachable();
           break;
-        case Op.Nop:
+        case O.Nop:
           break;
-        case Op.Block:
-        case Op.Loop:
+        case O.Block:
+        case O.Loop:
           this.blockType(r.blockType);
           this.popAll(this.blockParams);
-          this.pushFrame(op === Op.Block ? Kind.Block : Kind.Loop, this.blockParams, this.blockResults);
+          this.pushFrame(op === O.Block ? Kind.Block : Kind.Loop, this.blockParams, this.blockResults);
           break;
-        case Op.If:
+        case O.If:
           this.blockType(r.blockType);
           this.pop(T.I32);
           this.popAll(this.blockParams);
           this.pushFrame(Kind.If, this.blockParams, this.blockResults);
           break;
-        case Op.Else: {
+        case O.Else: {
           if (this.cur.kind !== Kind.If) r.fail('else without matching if', r.offset - (r.moduleOffset - r.pos));
           const f = this.popFrame();
           this.pushFrame(Kind.Else, f.start, f.end);
           break;
         }
-        case Op.End: {
+        case O.End: {
           const f = this.popFrame();
           if (f.kind === Kind.If && !sameTypes(f.start, f.end)) this.err('type mismatch: if without else must leave its parameters');
           this.pushAll(f.end);
           break;
         }
-        case Op.Br:
+        case O.Br:
           this.popAll(FuncValidator.labelTypes(this.label(r.imm0)));
           this.setUnreachable();
           break;
-        case Op.BrIf: {
+        case O.BrIf: {
           this.pop(T.I32);
           const ts = FuncValidator.labelTypes(this.label(r.imm0));
           this.popAll(ts);
           this.pushAll(ts);
           break;
         }
-        case Op.BrTable: {
+        case O.BrTable: {
           this.pop(T.I32);
           const dflt = FuncValidator.labelTypes(this.label(r.imm0));
           const arity = dflt.length;
@@ -253,18 +313,18 @@ export class FuncValidator {
           this.setUnreachable();
           break;
         }
-        case Op.Return:
+        case O.Return:
           this.popAll(sig.results);
           this.setUnreachable();
           break;
-        case Op.Call: {
+        case O.Call: {
           if (r.imm0 >= ctx.funcTypes.length) this.err(`unknown function ${r.imm0}`);
           const t = ctx.types[ctx.funcTypes[r.imm0]];
           this.popAll(t.params);
           this.pushAll(t.results);
           break;
         }
-        case Op.CallIndirect: {
+        case O.CallIndirect: {
           if (this.table(r.imm1) !== T.FuncRef) this.err('type mismatch: call_indirect needs a funcref table');
           if (r.imm0 >= ctx.types.length) this.err(`unknown type ${r.imm0}`);
           const t = ctx.types[r.imm0];
@@ -273,10 +333,10 @@ export class FuncValidator {
           this.pushAll(t.results);
           break;
         }
-        case Op.Drop:
+        case O.Drop:
           this.pop(0);
           break;
-        case Op.Select: {
+        case O.Select: {
           this.pop(T.I32);
           const t1 = this.pop(0);
           const t2 = this.pop(0);
@@ -285,7 +345,7 @@ export class FuncValidator {
           this.push(t1 === 0 ? t2 : t1);
           break;
         }
-        case Op.SelectT: {
+        case O.SelectT: {
           if (r.imm0 !== 1) this.err('invalid result arity: select takes exactly one type');
           this.pop(T.I32);
           this.pop(r.imm1);
@@ -293,85 +353,85 @@ export class FuncValidator {
           this.push(r.imm1);
           break;
         }
-        case Op.LocalGet:
+        case O.LocalGet:
           if (r.imm0 >= locals.length) this.err(`unknown local ${r.imm0}`);
           this.push(locals[r.imm0]);
           break;
-        case Op.LocalSet:
+        case O.LocalSet:
           if (r.imm0 >= locals.length) this.err(`unknown local ${r.imm0}`);
           this.pop(locals[r.imm0]);
           break;
-        case Op.LocalTee:
+        case O.LocalTee:
           if (r.imm0 >= locals.length) this.err(`unknown local ${r.imm0}`);
           this.pop(locals[r.imm0]);
           this.push(locals[r.imm0]);
           break;
-        case Op.GlobalGet:
+        case O.GlobalGet:
           if (r.imm0 >= globals.length) this.err(`unknown global ${r.imm0}`);
           this.push(globals[r.imm0]);
           break;
-        case Op.GlobalSet:
+        case O.GlobalSet:
           if (r.imm0 >= globals.length) this.err(`unknown global ${r.imm0}`);
           if (!ctx.globalMutable[r.imm0]) this.err(`global is immutable: global.set ${r.imm0}`);
           this.pop(globals[r.imm0]);
           break;
-        case Op.TableGet: {
+        case O.TableGet: {
           const t = this.table(r.imm0);
           this.pop(T.I32);
           this.push(t);
           break;
         }
-        case Op.TableSet: {
+        case O.TableSet: {
           const t = this.table(r.imm0);
           this.pop(t);
           this.pop(T.I32);
           break;
         }
-        case Op.MemorySize:
+        case O.MemorySize:
           this.needMemory();
           this.push(T.I32);
           break;
-        case Op.MemoryGrow:
+        case O.MemoryGrow:
           this.needMemory();
           this.pop(T.I32);
           this.push(T.I32);
           break;
-        case Op.I32Const: this.push(T.I32); break;
-        case Op.I64Const: this.push(T.I64); break;
-        case Op.F32Const: this.push(T.F32); break;
-        case Op.F64Const: this.push(T.F64); break;
-        case Op.RefNull:
+        case O.I32Const: this.push(T.I32); break;
+        case O.I64Const: this.push(T.I64); break;
+        case O.F32Const: this.push(T.F32); break;
+        case O.F64Const: this.push(T.F64); break;
+        case O.RefNull:
           this.push(r.imm0);
           break;
-        case Op.RefIsNull: {
+        case O.RefIsNull: {
           const t = this.pop(0);
           if (!isRef(t)) this.err(`type mismatch: ref.is_null needs a reference, found ${typeCodeText(t)}`);
           this.push(T.I32);
           break;
         }
-        case Op.RefFunc:
+        case O.RefFunc:
           if (r.imm0 >= ctx.funcTypes.length) this.err(`unknown function ${r.imm0}`);
           if (!ctx.refs[r.imm0]) this.err(`undeclared function reference ${r.imm0}`);
           this.push(T.FuncRef);
           break;
-        case Op.MemoryInit:
+        case O.MemoryInit:
           this.data(r.imm0);
           this.needMemory();
           this.pop(T.I32);
           this.pop(T.I32);
           this.pop(T.I32);
           break;
-        case Op.DataDrop:
+        case O.DataDrop:
           this.data(r.imm0);
           break;
-        case Op.MemoryCopy:
-        case Op.MemoryFill:
+        case O.MemoryCopy:
+        case O.MemoryFill:
           this.needMemory();
           this.pop(T.I32);
           this.pop(T.I32);
           this.pop(T.I32);
           break;
-        case Op.TableInit: {
+        case O.TableInit: {
           const tt = this.table(r.imm1);
           const et = this.elem(r.imm0);
           if (tt !== et) this.err('type mismatch: table.init element type differs from the table');
@@ -380,10 +440,10 @@ export class FuncValidator {
           this.pop(T.I32);
           break;
         }
-        case Op.ElemDrop:
+        case O.ElemDrop:
           this.elem(r.imm0);
           break;
-        case Op.TableCopy: {
+        case O.TableCopy: {
           const dst = this.table(r.imm0);
           const src = this.table(r.imm1);
           if (dst !== src) this.err('type mismatch: table.copy between tables of different types');
@@ -392,18 +452,18 @@ export class FuncValidator {
           this.pop(T.I32);
           break;
         }
-        case Op.TableGrow: {
+        case O.TableGrow: {
           const t = this.table(r.imm0);
           this.pop(T.I32);
           this.pop(t);
           this.push(T.I32);
           break;
         }
-        case Op.TableSize:
+        case O.TableSize:
           this.table(r.imm0);
           this.push(T.I32);
           break;
-        case Op.TableFill: {
+        case O.TableFill: {
           const t = this.table(r.imm0);
           this.pop(T.I32);
           this.pop(t);

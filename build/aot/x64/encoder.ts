@@ -55,7 +55,7 @@ export class Assembler {
   private buf = new Uint8Array(4096);
   pos = 0;
   private labels: Label[] = [];
-  private fixups: { at: number; label: Label; end: number }[] = [];
+  private fixups: { at: number; label: Label; end: number; base?: Label }[] = [];
   readonly relocs: Reloc[] = [];
 
   private ensure(n: number): void {
@@ -121,10 +121,24 @@ export class Assembler {
   finish(): Uint8Array {
     for (const f of this.fixups) {
       if (f.label.pos < 0) throw new Error(`unbound label ${f.label.name ?? f.label.id}`);
-      this.patch32(f.at, f.label.pos - f.end);
+      if (f.base && f.base.pos < 0) throw new Error(`unbound label ${f.base.name ?? f.base.id}`);
+      this.patch32(f.at, f.label.pos - (f.base ? f.base.pos : f.end));
     }
     this.fixups = [];
     return this.buf.slice(0, this.pos);
+  }
+
+  /** A 32-bit entry `label - base` (jump tables). */
+  labelDiff32(label: Label, base: Label): void {
+    this.fixups.push({ at: this.pos, label, end: 0, base });
+    this.u32(0);
+  }
+  /** lea dst, [rip + label] */
+  leaLabel(dst: Reg, l: Label): void {
+    this.byte(0x48 | (dst & 8 ? 4 : 0));
+    this.byte(0x8d);
+    this.byte(((dst & 7) << 3) | 5);
+    this.rel32(l);
   }
 
   // ---- core encoding ------------------------------------------------------------------------
@@ -240,7 +254,7 @@ export class Assembler {
       if (dst & 8) this.byte(0x41);
       this.byte(0xb8 + (dst & 7));
       this.u32(Number(v));
-    } else if (BigInt.asIntN(64, v) >= -0x80000000n) {
+    } else if (BigInt.asIntN(64, v) < 0n && BigInt.asIntN(64, v) >= -0x80000000n) {
       this.modrm([0xc7], 0, dst, true);
       this.u32(Number(v & 0xffffffffn));
     } else {

@@ -30,6 +30,15 @@ export function printRun(r: HostRunResult, out: (s: string) => void): void {
 
 export function register(program: Command): void {
   const xh = program.command('xenhost').description('the Xen test host: QEMU running Xen 4.17 with a minimal Linux dom0 (Debian packages)');
+  xh.command('provision')
+    .description('build (or find in .cache/xen-host) the host\'s boot files and print where they are')
+    .option('--json', 'print the paths as JSON')
+    .action((o: { json?: boolean }) => {
+      const reason = hostUnavailableReason();
+      if (reason !== null) throw new Error(`the Xen test host cannot run here: ${reason}`);
+      const host = provisionHost((line) => process.stderr.write(`xenhost: ${line}\n`));
+      process.stdout.write(o.json ? `${JSON.stringify(host, null, 2)}\n` : `${host.dir}\n`);
+    });
   xh.command('run')
     .description('boot a PV guest on the test host and report its console, ending and exit status')
     .option('--kernel <file>', 'PV kernel (ELF or bzImage); without it the guest boots through PvGrub2 from --disk')
@@ -46,7 +55,8 @@ export function register(program: Command): void {
     .option('--serial-log <file>', 'write the whole serial log (Xen, dom0, report) here')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress lines on stderr')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
       const reason = hostUnavailableReason();
       if (reason !== null) throw new Error(`the Xen test host cannot run here: ${reason}`);
       const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`xenhost: ${line}\n`);
@@ -66,7 +76,12 @@ export function register(program: Command): void {
       let guest = spec;
       if (o.reference) {
         if (o.kernel !== undefined) throw new Error('give --kernel or --reference, not both');
-        const { kernel: _k, cmdline: _c, ...rest } = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as GuestSpec;
+        // the reference guest's own defaults (name ref, 'console=hvc0 quiet', 90 s) unless given
+        const rest: Partial<GuestSpec> = Object.fromEntries(Object.entries(spec).filter(([k, v]) => v !== undefined && k !== 'kernel'));
+        if (!given('cmdline')) delete rest.cmdline;
+        else rest.cmdline = String(o.cmdline);
+        if (!given('name')) delete rest.name;
+        if (!given('timeLimit')) delete rest.timeLimitSeconds;
         guest = referenceGuest(provisionHost(progress), rest);
       } else if (spec.kernel === undefined && spec.disk === undefined) {
         throw new Error('give --kernel <file>, --disk <img> (PvGrub2) or --reference');

@@ -73,6 +73,7 @@ export function simulate(
         const c = { name: op.name, args: op.args.map(val), rsp: get('rsp') };
         calls.push(c);
         onCall(c, regs);
+        if (op.result) regs.set(op.result, regs.get('rax') ?? 0n);
         break;
       }
       case 'callStart': calls.push({ name: '<start>', args: [], rsp: get('rsp') }); break;

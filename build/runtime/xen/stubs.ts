@@ -1,8 +1,10 @@
 // The xen runtime's machine-code stubs (docs/xen-intrinsics.md, "Runtime stubs"): the ELF
 // entry point, one exception entry per vector, the event upcall entry and the failsafe
-// entry. They are described here as short lists of x86-64 operations; lower.ts turns them
-// into bytes with build/aot/x64's encoder once it exists. Everything Xen-specific (frame
-// layouts, which vectors carry an error code, the iret protocol) is decided here.
+// entry. They are described here as short lists of x86-64 operations, to be lowered to bytes
+// with build/aot/x64's encoder once it exists (the lowering is not written yet). Everything
+// Xen-specific (frame layouts, which vectors carry an error code, the iret protocol) is
+// decided here. test/kernel/xen-upcall-probe.test.ts lowers them with a test-only encoder and
+// runs the upcall stub on real Xen.
 //
 // Frame Xen pushes on the guest kernel stack for an exception or event (x86-64 PV,
 // xen/arch/x86/x86_64/entry.S create_bounce_frame), lowest address first:
@@ -31,9 +33,14 @@ export type StubOp =
   | { op: 'push'; src: Operand }
   | { op: 'pop'; dst: Reg }
   /** Calls a function of the guest module with the compiler's calling convention: the
-   *  lowering moves `args` into the compiler's argument locations (the runtime only ever
-   *  calls exports listed in XEN_RUNTIME_EXPORTS). Requires rsp 16-byte aligned. */
-  | { op: 'callExport'; name: string; args: Operand[] }
+   *  lowering moves `args` into the compiler's argument locations as a parallel move (the
+   *  stubs keep sources out of the System V argument registers, but another convention may
+   *  overlap them). The runtime only calls exports listed in XEN_RUNTIME_EXPORTS. Requires
+   *  rsp 16-byte aligned. With build/aot's ABI (build/aot/abi.md) that means: arguments in
+   *  an outgoing area at [rsp+8i], r15 = vmctx and r14 = memory base (set once by
+   *  compilerSetup, preserved by compiled code), the result read back from [rsp] into
+   *  `result`. */
+  | { op: 'callExport'; name: string; args: Operand[]; result?: Reg }
   /** Calls the module's start function (if it has one), same convention. */
   | { op: 'callStart' }
   /** Whatever the compiler needs set once before any compiled code runs (pinned registers
@@ -75,7 +82,7 @@ export function entryStub(): Stub {
       { op: 'compilerSetup' },
       { op: 'callStart' },
       { op: 'callExport', name: 'xen_boot', args: [] },
-      { op: 'callExport', name: 'main', args: [] },
+      { op: 'callExport', name: 'main', args: [], result: 'rax' },
       { op: 'callExport', name: 'xen_exit', args: [reg('rax')] },
       { op: 'ud2' },
     ],
@@ -97,22 +104,25 @@ export function exceptionStub(vector: number): Stub {
       { op: 'mov', dst: reg('r11'), src: mem('rsp', 8) },
       { op: 'add', dst: 'rsp', value: 16 },
       { op: 'mov', dst: reg('rax'), src: mem('rsp', 0 + e) }, // rip
-      { op: 'mov', dst: reg('rdx'), src: mem('rsp', 24 + e) }, // interrupted rsp
+      { op: 'mov', dst: reg('r9'), src: mem('rsp', 24 + e) }, // interrupted rsp
       { op: 'mov', dst: reg('r10'), src: hasError ? mem('rsp', 0) : imm(0) }, // error code
       { op: 'and', dst: 'rsp', value: -16 },
       {
         op: 'callExport',
         name: 'xen_trap',
-        args: [imm(vector), reg('r10'), reg('rax'), reg('rdx'), reg('rbp')],
+        args: [imm(vector), reg('r10'), reg('rax'), reg('r9'), reg('rbp')],
       },
       { op: 'ud2' },
     ],
   };
 }
 
-/** Registers the upcall saves: every caller-saved one (System V), since it interrupts
- *  compiled code at an arbitrary point (inside SCHEDOP_block, in practice). */
-export const UPCALL_SAVED: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11'];
+/** Registers the upcall saves: all of them but rsp. It interrupts code at an arbitrary point
+ *  (inside SCHEDOP_block, in practice), and compiled code keeps only r14, r15, rbp across a
+ *  call (build/aot/abi.md), so System V's callee-saved set is not enough. */
+export const UPCALL_SAVED: readonly Reg[] = [
+  'rax', 'rcx', 'rdx', 'rbx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+];
 
 /** The event upcall: save, call xen_event_upcall, restore, return through HYPERVISOR_iret,
  *  which restores rax/r11/rcx (the hypercall page's iret entry pushes them) and the
@@ -125,12 +135,12 @@ export function upcallStub(): Stub {
   ];
   for (const r of UPCALL_SAVED) ops.push({ op: 'push', src: reg(r) });
   ops.push(
-    { op: 'push', src: reg('rbx') },
-    { op: 'mov', dst: reg('rbx'), src: reg('rsp') },
+    // rbp survives calls in every convention involved (System V and build/aot's): keep the
+    // unaligned rsp there while the stack is aligned for the call.
+    { op: 'mov', dst: reg('rbp'), src: reg('rsp') },
     { op: 'and', dst: 'rsp', value: -16 },
     { op: 'callExport', name: 'xen_event_upcall', args: [] },
-    { op: 'mov', dst: reg('rsp'), src: reg('rbx') },
-    { op: 'pop', dst: 'rbx' },
+    { op: 'mov', dst: reg('rsp'), src: reg('rbp') },
   );
   for (const r of [...UPCALL_SAVED].reverse()) ops.push({ op: 'pop', dst: r });
   // iret_context from the top: rax, r11, rcx (pushed by the page), flags, rip, cs, rflags, rsp, ss

@@ -316,7 +316,7 @@ export class Simulator {
   /** Return value to `target` (a context), making `from` and everything up to target dead. */
   private returnTo(target: Value, value: Value): void {
     if (!(target instanceof Obj) || target === this.nil || target.slots[PC] === this.nil) {
-      throw new Error('return to a dead or nil context');
+      throw new Error(`return to a dead or nil context; output so far ${JSON.stringify(this.output)}\n${this.backtrace()}`);
     }
     let c: Value = this.active;
     while (c instanceof Obj && c !== target && c !== this.nil) {
@@ -674,7 +674,8 @@ export class Simulator {
       case 169: return this.bool(!this.identical(rcvr, a0!));
       case 170: return typeof a0 === 'number' && a0 >= 0 && a0 < 0x110000 ? chr(a0) : undefined;
       case 171: return rcvr instanceof Chr ? rcvr.code : undefined;
-      case 201: case 202: case 203: case 204: case 205: case 206: return this.closureValue(p, numArgs);
+      case 207: case 208: case 209: return this.closureValue(p === 208 ? 206 : 201, numArgs);
+      case 201: case 202: case 203: case 204: case 205: case 206: return undefined; // old-style BlockClosures only
       case 210: case 211: case 212: {
         if (!(rcvr instanceof Obj) || rcvr.classIndex !== 36) return undefined;
         const sp = rcvr.slots[STACKP] as number;

@@ -30,3 +30,10 @@ export function scale(delta: u64, mul: u32, shift: i32): u64 { return scaleTscDe
 export function systemAt(tsc: u64): u64 { return systemTimeAt(SHARED_INFO_PAGE + 32, tsc); }
 export function monotonic(): u64 { return monotonicNs(SHARED_INFO_PAGE); }
 export function wall(): u64 { return wallclockNs(SHARED_INFO_PAGE); }
+
+import { bindVirq, allocUnbound, bindInterdomain, notify, close } from "../../../kernel/events/channel-ops";
+export function opBindVirq(virq: u32): i64 { return bindVirq(virq, 0); }
+export function opAllocUnbound(remote: u32): i64 { return allocUnbound(remote); }
+export function opBindInterdomain(remote: u32, port: u32): i64 { return bindInterdomain(remote, port); }
+export function opNotify(port: u32): i64 { return notify(port); }
+export function opClose(port: u32): i64 { return close(port); }

@@ -9,3 +9,6 @@ export function main(): i32 {
   wait_event(clock_monotonic_ns() + 1000);
   return 0;
 }
+
+// Extra exports for the boot tests.
+export { sharedPageAlloc, sharedPageFree, sharedPageMfn } from "../../../kernel/memory/shared-pages";

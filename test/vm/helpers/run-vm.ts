@@ -32,9 +32,10 @@ interface Exports {
   testSendCount(): bigint; memory: WebAssembly.Memory;
 }
 
-export async function runImage(image: Uint8Array, opts: { input?: string; args?: string[] } = {}): Promise<VmResult> {
+export async function runImage(image: Uint8Array, opts: { input?: string; args?: string[]; signals?: number[] } = {}): Promise<VmResult> {
   const out: Uint8Array[] = [];
   const host = new NodeHost({ image, args: opts.args, input: new BufferInput(new TextEncoder().encode(opts.input ?? '')), write: (b) => out.push(b) });
+  for (const i of opts.signals ?? []) host.signal(i);
   const inst = await host.instantiate(await testModule());
   const x = inst.exports as unknown as Exports;
   const res: VmResult = { value: undefined, raw: 0n, stdout: '', status: null, crash: null, sends: 0n };

@@ -234,6 +234,8 @@ export class SpurBuilder {
     return p;
   }
   private runnable: [SObj, number][] = [];
+  /** Contents of the external objects array (special object 38): semaphores the host signals. */
+  externalObjects: Val[] = [];
   /** The ProcessorScheduler (created on first use, so methods can refer to it). */
   scheduler(): SObj {
     if (!this.sched) this.sched = this.obj('ProcessorScheduler', [this.nil, this.nil]);
@@ -285,7 +287,7 @@ export class SpurBuilder {
     so[20] = this.sym('doesNotUnderstand:'); so[21] = this.sym('cannotReturn:'); so[23] = specialSel;
     so[25] = this.sym('mustBeBoolean'); so[26] = this.cls('ByteArray'); so[27] = this.cls('Process');
     so[29] = this.obj('Semaphore', [this.nil, this.nil, int(0)]);
-    so[36] = this.cls('BlockClosure'); so[37] = this.cls('FullBlockClosure'); so[38] = this.array([]);
+    so[36] = this.cls('BlockClosure'); so[37] = this.cls('FullBlockClosure'); so[38] = this.array(this.externalObjects);
     so[42] = this.cls('LargeNegativeInteger'); so[48] = this.sym('aboutToReturn:through:');
     so[49] = this.sym('run:with:in:'); so[50] = this.sym('attemptToAssign:withIndex:'); so[51] = errTable;
     so[57] = this.sym('unusedBytecode');

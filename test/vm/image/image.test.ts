@@ -304,3 +304,47 @@ test("loads images from the interpreter tests' independent SpurBuilder", async (
   assert.equal(again.ex.oldSpaceObjectCount(), vm.ex.oldSpaceObjectCount());
   assert.equal(again.ex.verifyHeap(), 0);
 });
+
+test("68533 images load, and header fields the VM does not use survive a re-save", async () => {
+  const good = await smallImage();
+  const b = good.slice(); const dv = new DataView(b.buffer);
+  dv.setUint32(0, 68533, true);
+  dv.setBigUint64(40, 0x0300_0400n, true);   // screenSize
+  dv.setBigUint64(48, 0x12n, true);          // headerFlags
+  dv.setUint32(56, 0, true);                 // extraVMMemory
+  dv.setUint16(60, 50, true);                // numStackPages
+  dv.setUint16(68, 256, true);               // maxExtSemTabSize
+  const vm = await newVm(b);
+  vm.ex.initializeObjectMemory(256 * 1024);
+  assert.equal(vm.ex.loadImage(), 1, vm.imageError());
+  assert.equal(vm.ex.saveImage(), 1, vm.imageError());
+  const out = new DataView(vm.snapshotBytes().buffer);
+  assert.equal(out.getUint32(0, true), 68533);
+  assert.equal(out.getBigUint64(40, true), 0x0300_0400n);
+  assert.equal(out.getBigUint64(48, true), 0x12n);
+  assert.equal(out.getUint16(60, true), 50);
+  assert.equal(out.getUint16(68, true), 256);
+  assert.ok(out.getUint32(64, true) >= 256 * 1024, "edenBytes = this VM's eden (rounded up to whole pages)");
+  assert.notEqual(out.getBigUint64(32, true), 0n, "lastHash");
+});
+
+test("images with free chunks between objects (no compaction) load and reuse them", async () => {
+  const { w, m } = await buildGraph(11, { objects: 500 });
+  const ex = w.ex;
+  ex.setCompactionEnabled(0);
+  ex.fullGC(); // everything old
+  // drop half of the roots' objects to leave holes
+  for (let i = 0; i < m.roots.length; i += 2) m.setRoot(i, null, 0n);
+  ex.fullGC(); m.prune();
+  const holes = ex.countFreeChunks();
+  assert.ok(holes > 5, `free chunks between objects (${holes})`);
+  const live = m.compare();
+  const { w2, m2 } = await saveAndReload(w, m, 1 << 20);
+  assert.ok(w2.ex.countFreeChunks() >= holes - 1, "free chunks came back as free chunks");
+  assert.equal(m2.compare(), live);
+  const before = w2.ex.countFreeChunks();
+  for (let i = 0; i < 300; i++) w2.ex.allocateOldObject(2n, 1, Number(w2.ex.rawHashOf(w2.cls("Node2"))));
+  assert.ok(w2.ex.countFreeChunks() < before + 2, "old-space allocation uses the loaded free chunks");
+  w2.verify();
+  assert.equal(m2.compare(), live);
+});

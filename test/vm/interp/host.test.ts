@@ -34,6 +34,24 @@ XHost class >> read: aByteArray [
 	^ nil
 ]
 
+{ #category : #system }
+XHost class >> fullGC [
+	<primitive: 130>
+	^ nil
+]
+
+{ #category : #blocks }
+XHost class >> nlr: log [
+	[^ 1] ensure: [log add: #unwound].
+	^ 2
+]
+
+{ #category : #blocks }
+XHost class >> curtailed: log [
+	#(1 2 3) do: [:x | [x = 2 ifTrue: [^ x]] ifCurtailed: [log add: x]].
+	^ 0
+]
+
 { #category : #blocks }
 XHost class >> escaper [
 	^ [:x | ^ x]
@@ -43,6 +61,14 @@ XHost class >> escaper [
 const tmp = mkdtempSync(join(tmpdir(), 'xhost-'));
 mkdirSync(join(tmp, 'p'));
 writeFileSync(join(tmp, 'p', 'XHost.class.st'), helper);
+writeFileSync(join(tmp, 'p', 'Array.extension.st'), `Extension { #name : #Array }
+
+{ #category : #'*X-Host' }
+Array >> xExchange: other [
+	<primitive: 128>
+	^ nil
+]
+`);
 writeFileSync(join(tmp, 'p', 'package.st'), "Package { #name : #'X-Host' }\n");
 let wasm: Uint8Array | null = null;
 async function vm(): Promise<Uint8Array> {
@@ -102,4 +128,35 @@ test('wait_event sleeps until the deadline, and returns at once for a past one',
   const t1 = process.hrtime.bigint();
   wait(t1 - 1n);
   assert.ok(Number(process.hrtime.bigint() - t1) / 1e6 < 20);
+});
+
+test('become: (primitive 128) swaps identities; a full GC keeps the running state intact', async () => {
+  const r = await runCaptured(await vm(), image(`| a b keep n |
+    a := 'abc' copy. b := 'xyz' copy. keep := {a. b}.
+    (1 to: 20000) do: [:i | Array new: 10].
+    n := XHost fullGC.
+    {a} xExchange: {b}.
+    {a. b. keep first. n > 0}`));
+  assert.equal(r.status, 0, r.message + r.stdout);
+  assert.equal(r.stdout.trim(), "{'xyz'. 'abc'. 'xyz'. true}");
+});
+
+test('a non-local return through ensure: and ifCurtailed: runs the unwind blocks', async () => {
+  const r = await runCaptured(await vm(), image(`| log a b | log := OrderedCollection new.
+    a := XHost nlr: log. b := XHost curtailed: log. {a. b. log asArray}`));
+  assert.equal(r.status, 0, r.message + r.stdout);
+  assert.equal(r.stdout.trim(), '{1. 2. {#unwound. 2}}');
+});
+
+test('xenolith run: stdin reaches the image through the worker ring buffer', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { repoRoot } = await import('../../../build/vm/compile-vm.ts');
+  await vm(); // make sure the VM build is cached
+  const expr = `| b n | b := ByteArray new: 16. n := 0.
+    [n := XHost read: b. n = 0] whileTrue: [Processor relinquishProcessorForMicroseconds: 1000].
+    (b copyFrom: 1 to: n) asString`;
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/xenolith.js'), 'run', '-q', '--with', join(tmp, 'p'), '--eval', expr],
+    { encoding: 'utf8', timeout: 60000, input: 'hey' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "'hey'");
 });

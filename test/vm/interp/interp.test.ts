@@ -53,6 +53,18 @@ test('deep recursion crosses stack pages and returns through them', async () => 
   assert.equal(r.value, 5000n);
 });
 
+test('recursion deeper than all stack pages: old pages are divorced into contexts and reloaded', async () => {
+  const b = new SpurBuilder();
+  b.install('Object', 'down:', {
+    numArgs: 1, numTemps: 1, literals: [b.sym('down:')],
+    bytecodes: [...pushTemp(0), 80, 102, 193, 80, RET_TOP, SELF, ...pushTemp(0), 81, MINUS, ...send(0, 1), 81, PLUS, RET_TOP],
+  });
+  const m = b.method({ literals: [b.sym('down:')], bytecodes: [SELF, ...pushInt(30000), ...send(0, 1), RET_TOP] });
+  const r = await runImage(b.build(m, b.nil));
+  assert.equal(r.crash, null);
+  assert.equal(r.value, 30000n);
+});
+
 test('full block closures: value, value:, copied values and a non-local return', async () => {
   const b = new SpurBuilder();
   b.install('Object', 'value', { prim: 201, bytecodes: [SELF, RET_TOP] });
@@ -156,4 +168,24 @@ test('a crash prints the Smalltalk stack', async () => {
   assert.ok(r.crash, 'crashed');
   assert.match(r.crash!, /doesNotUnderstand/);
   assert.match(r.crash!, /UndefinedObject>>inner/);
+});
+
+test('an external semaphore signalled by the host (next_signal) wakes the waiting process', async () => {
+  const b = new SpurBuilder();
+  const sema = b.obj('Semaphore', [b.nil, b.nil, int(0)]);
+  b.externalObjects.push(sema);
+  b.install('Semaphore', 'wait', { prim: 86, bytecodes: [91] });
+  const m = b.method({ literals: [sema, b.sym('wait')], bytecodes: [32, ...send(1, 0), POP, ...pushInt(5), RET_TOP] });
+  const r = await runImage(b.build(m, b.nil), { signals: [1] });
+  assert.equal(r.crash, null);
+  assert.equal(r.value, 5n);
+});
+
+test('a process waiting forever with nothing else to run is reported, not hung', async () => {
+  const b = new SpurBuilder();
+  const sema = b.obj('Semaphore', [b.nil, b.nil, int(0)]);
+  b.install('Semaphore', 'wait', { prim: 86, bytecodes: [91] });
+  const m = b.method({ literals: [sema, b.sym('wait')], bytecodes: [32, ...send(1, 0), RET_TOP] });
+  const r = await runImage(b.build(m, b.nil));
+  assert.match(r.crash ?? '', /deadlock/);
 });

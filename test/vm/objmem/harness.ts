@@ -48,7 +48,9 @@ export function compileEntry(): Promise<WebAssembly.Module> {
     });
     if (result.error || !binary) throw new Error("asc failed: " + (result.error?.message ?? "") + errors.join(""));
     fs.mkdirSync(cacheDir, { recursive: true });
-    fs.writeFileSync(cached, binary);
+    for (const f of fs.readdirSync(cacheDir)) if (f.endsWith(".wasm")) fs.rmSync(path.join(cacheDir, f), { force: true });
+    fs.writeFileSync(cached + ".tmp" + process.pid, binary);
+    fs.renameSync(cached + ".tmp" + process.pid, cached); // atomic: test files compile in parallel
     return WebAssembly.compile(binary);
   })();
   return modulePromise;

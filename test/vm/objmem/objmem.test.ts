@@ -669,3 +669,40 @@ test("weak arrays under stress: slots hold their referent while it is strongly r
   }
   assert.ok(cleared > 10, `weak slots were cleared (${cleared})`);
 });
+
+test("scavenges fire young ephemerons whose young keys nothing else reaches", async () => {
+  const w = await World.create();
+  const ex = w.ex;
+  const mk = (id: number) => { const o: bigint = ex.instantiateClass(w.cls("Holder"), 1n); ex.storePointer(o, 0n, w.int(id)); return o; };
+  const eph = (key: bigint, value: bigint) => { const e: bigint = ex.instantiateClass(w.cls("Ephemeron"), 0n); ex.storePointer(e, 0n, key); ex.storePointer(e, 1n, value); return e; };
+  const list: bigint = ex.instantiateClass(w.cls("Array"), 4n);
+  w.setRoot(0, list);
+  const liveKey = mk(1);
+  w.setRoot(1, liveKey);
+  const k2 = mk(2);
+  ex.storePointer(list, 0n, eph(liveKey, mk(10)));   // key reachable: stays
+  ex.storePointer(list, 1n, eph(k2, k2));             // key only via the ephemeron (value too): fires
+  const k3 = mk(3), k4 = mk(4);                       // chain: e3's value reaches e4's key
+  ex.storePointer(list, 2n, eph(k3, k4));
+  ex.storePointer(list, 3n, eph(k4, mk(40)));
+  ex.storePointer(k3, 1n, w.root(0));                  // k3 refers out to the list; nothing refers to k3
+  ex.clearPendingFinalizations();
+  ex.scavenge();
+  const l = w.root(0);
+  assert.equal(ex.formatOf(w.slot(l, 0)), 5, "ephemeron with a reachable key not fired");
+  assert.equal(w.slot(w.slot(l, 0), 0), w.root(1));
+  assert.equal(ex.formatOf(w.slot(l, 1)), 1, "ephemeron with an unreachable key fired");
+  assert.equal(ex.formatOf(w.slot(l, 2)), 1, "k3 unreachable: fired");
+  // as Spur does, every ephemeron still unscanned when no progress is possible fires at once,
+  // including e4 whose key only e3's value reaches
+  assert.equal(ex.formatOf(w.slot(l, 3)), 1);
+  assert.equal(ex.mournQueueLength(), 3);
+  const fired = new Set([ex.dequeueMourner(), ex.dequeueMourner(), ex.dequeueMourner()]);
+  assert.deepEqual(fired, new Set([w.slot(l, 1), w.slot(l, 2), w.slot(l, 3)]));
+  for (const e of fired) assert.ok(w.intValue(w.slot(w.slot(e, 0), 0)) > 0n, "key kept for the finaliser");
+  assert.equal(ex.pendingFinalizations.value, 3);
+  assert.equal(ex.dequeueMourner(), 0n);
+  w.verify();
+  ex.scavenge(); ex.fullGC(); w.verify();
+  assert.equal(ex.mournQueueLength(), 0, "each ephemeron fires once");
+});

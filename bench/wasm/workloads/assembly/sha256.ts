@@ -6,7 +6,7 @@ import { check, fail, flush, print, printHex32 } from "./lib/wasi";
 import { reserve } from "./lib/heap";
 
 const SIZE: i32 = 4 << 20;
-const ROUNDS: i32 = 24;
+const ROUNDS: i32 = 10;
 
 const K: usize = memory.data<u32>([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -91,7 +91,7 @@ export function _start(): void {
     sha256(buf, SIZE - r); // a different length each round exercises every padding path
     for (let i = 0; i < 8; i++) store<u32>(buf + <usize>(i << 2), bswap<u32>(load<u32>(H + <usize>(i << 2))));
   }
-  print("sha256: rounds=24 size=4MiB digest=");
+  print("sha256: rounds=10 size=4MiB digest=");
   for (let i = 0; i < 8; i++) printHex32(load<u32>(H + <usize>(i << 2)));
   print("\n");
   for (let i = 0; i < 8; i++) {
@@ -103,5 +103,5 @@ export function _start(): void {
 // Node's crypto.createHash('sha256') on the same chained input (test/bench/workloads.test.ts
 // recomputes it).
 const EXPECTED: usize = memory.data<u32>([
-  0x548b87f0, 0xd5580358, 0x162352a3, 0xe56ff101, 0x07f68e83, 0x4a1e8ec3, 0x5c880a4b, 0xf87eca3a,
+  0x0234eb38, 0xcf7e604c, 0x1c6259ac, 0x08553082, 0x55c7663f, 0x1985b294, 0x5baaebde, 0xb3dd888b,
 ]);

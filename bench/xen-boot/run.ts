@@ -1,0 +1,136 @@
+// Boot benchmark on the Xen test host: time from `xl create` to the first console output and to
+// the domain's poweroff (measured in dom0), for a given PV kernel beside the reference Linux PV
+// guest booted the same way in the same QEMU run; optionally the smallest memory= that still boots
+// each (a search that tests several sizes per QEMU run). Prints a table; never fails on numbers.
+//
+//   node --import tsx bench/xen-boot/run.ts [--kernel k.elf] [--ramdisk r] [--cmdline ..]
+//        [--runs N] [--min-memory] [--memory-range LO:HI] [--precision MiB] [--json]
+// Without --kernel only the reference guest is measured.
+import { parseArgs } from 'node:util';
+import { provisionHost, hostUnavailableReason, type HostFiles } from '../../build/xenhost/provision.ts';
+import { referenceGuest, runGuests, type GuestResult, type GuestSpec } from '../../build/xenhost/run.ts';
+
+interface Subject {
+  label: string;
+  spec: (memory: number, name: string) => GuestSpec;
+  /** a boot counts as good when it powered off with exit status 0 (or printed none) */
+}
+
+const { values } = parseArgs({
+  options: {
+    kernel: { type: 'string' },
+    ramdisk: { type: 'string' },
+    cmdline: { type: 'string', default: 'console=hvc0' },
+    memory: { type: 'string', default: '128' },
+    runs: { type: 'string', default: '1' },
+    'min-memory': { type: 'boolean', default: false },
+    'memory-range': { type: 'string', default: '8:256' },
+    precision: { type: 'string', default: '4' },
+    'per-run': { type: 'string', default: '3' },
+    'time-limit': { type: 'string', default: '90' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const int = (name: string, v: string): number => {
+  if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got '${v}'`);
+  return Number(v);
+};
+const runs = int('runs', values.runs!);
+const memory = int('memory', values.memory!);
+const precision = Math.max(1, int('precision', values.precision!));
+const perRun = Math.max(1, int('per-run', values['per-run']!));
+const timeLimit = int('time-limit', values['time-limit']!);
+const range = /^(\d+):(\d+)$/.exec(values['memory-range']!);
+if (!range || Number(range[1]) >= Number(range[2])) throw new Error(`--memory-range must be LO:HI with LO < HI, got '${values['memory-range']}'`);
+const log = (line: string): void => void process.stderr.write(`xen-boot: ${line}\n`);
+
+const reason = hostUnavailableReason();
+if (reason !== null) {
+  log(`skipped: the Xen test host cannot run here: ${reason}`);
+  process.exit(0);
+}
+const host: HostFiles = provisionHost(log);
+
+const subjects: Subject[] = [{
+  label: `reference Linux ${host.kernelVersion} PV`,
+  spec: (mem, name) => referenceGuest(host, { memory: mem, name, timeLimitSeconds: timeLimit }),
+}];
+if (values.kernel !== undefined) {
+  const kernel = values.kernel;
+  subjects.push({
+    label: kernel,
+    spec: (mem, name) => ({ kernel, ramdisk: values.ramdisk, cmdline: values.cmdline, memory: mem, name, timeLimitSeconds: timeLimit }),
+  });
+}
+
+const good = (g: GuestResult): boolean => g.ending === 'poweroff' && (g.exitStatus === null || g.exitStatus === 0);
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// 1. timings: every subject `runs` times, interleaved, in one QEMU run
+const specs: GuestSpec[] = [];
+const owner: number[] = [];
+for (let r = 0; r < runs; r++) {
+  subjects.forEach((s, i) => {
+    specs.push(s.spec(memory, `t${i}r${r}`));
+    owner.push(i);
+  });
+}
+log(`timing ${subjects.length} kernel(s) × ${runs} run(s) at memory=${memory} MiB`);
+const timing = await runGuests(specs, { progress: log });
+const rows = subjects.map((s, i) => {
+  const mine = timing.guests.filter((_, k) => owner[k] === i);
+  const ok = mine.filter(good);
+  return {
+    kernel: s.label,
+    boots: `${ok.length}/${mine.length}`,
+    firstOutputMs: median(ok.map((g) => g.firstOutputMs).filter((x): x is number => x !== null)),
+    poweroffMs: median(ok.map((g) => g.shutdownMs).filter((x): x is number => x !== null)),
+    endings: [...new Set(mine.map((g) => g.ending))].join(','),
+    minMemoryMiB: null as number | null,
+  };
+});
+
+// 2. smallest memory that boots: each QEMU run tests `perRun` sizes spread over (lo, hi], where
+// lo is known not to boot (or the range start) and hi is known to boot.
+if (values['min-memory']) {
+  for (const [i, s] of subjects.entries()) {
+    let lo = Number(range[1]) - 1;
+    let hi = Number(range[2]);
+    let round = 0;
+    while (hi - lo > precision) {
+      const step = (hi - lo) / (perRun + 1);
+      const sizes = [...new Set(Array.from({ length: perRun }, (_, k) => Math.round(lo + step * (k + 1))))].filter((m) => m > lo && m < hi);
+      if (sizes.length === 0) break;
+      log(`${s.label}: trying memory ${sizes.join(', ')} MiB (known: fails ≤ ${lo}, boots at ${hi})`);
+      const r = await runGuests(sizes.map((m) => s.spec(m, `m${i}x${round}x${m}`)), { progress: log });
+      r.guests.forEach((g, k) => log(`  ${sizes[k]} MiB: ${g.ending}${g.exitStatus !== null ? ` status ${g.exitStatus}` : ''}`));
+      const firstGood = sizes.findIndex((_, k) => good(r.guests[k]!));
+      if (firstGood === -1) lo = sizes.at(-1)!;
+      else {
+        hi = sizes[firstGood]!;
+        if (firstGood > 0) lo = sizes[firstGood - 1]!;
+      }
+      round++;
+    }
+    rows[i]!.minMemoryMiB = hi;
+  }
+}
+
+const ref = rows[0]!;
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ accel: timing.accel, memoryMiB: memory, runs, rows }, null, 2)}\n`);
+} else {
+  const fmt = (x: number | null): string => (x === null ? '-' : String(Math.round(x)));
+  const ratio = (x: number | null, r: number | null): string => (x === null || r === null || r === 0 ? '-' : (x / r).toFixed(2));
+  const header = ['kernel', 'boots', 'first output ms', 'poweroff ms', 'vs ref', 'min memory MiB'];
+  const table = rows.map((r) => [r.kernel, r.boots, fmt(r.firstOutputMs), fmt(r.poweroffMs), ratio(r.poweroffMs, ref.poweroffMs), r.minMemoryMiB === null ? (values['min-memory'] ? '-' : 'n/a') : `≤ ${r.minMemoryMiB}`]);
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
+  process.stdout.write(`Xen boot (${timing.accel}, memory=${memory} MiB, median of ${runs}, times from xl create, measured in dom0)\n`);
+  process.stdout.write(`${line(header)}\n${table.map(line).join('\n')}\n`);
+}

@@ -1,0 +1,1646 @@
+// Lowering: one wasm function body → x86-64, in a single pass over the instructions, with the
+// value stack kept in registers (regalloc.ts), compares fused into branches, constants folded into
+// immediates and addressing modes, and precise trap sites recorded for the signal handlers.
+import { Alu, Assembler, Cond, Reg, Shift, invertCond, mem, type Label, type Mem } from './x64/encoder.ts';
+import {
+  ENT_CODE, ENT_TYPE, ENT_VMCTX, FRAME_SAVED_VMCTX, MEMBASE, MEM_PAGES, TBL_ELEMS, TBL_SIZE, TRAP,
+  TRAP_MESSAGE, VMCTX, VM_MEMBASE, VM_MEMDESC, VM_STACK_LIMIT, XMM_SCRATCH, XMM_SCRATCH2, argOffset,
+  type TrapKind, type TypeRegistry, type VmctxLayout,
+} from './abi.ts';
+import { ValueStack, is64, isFloat, type Val } from './regalloc.ts';
+
+/** Registers that hold pinned locals (never used as scratch by inline sequences; clobbered by
+ *  calls, so saved to the locals' frame homes around them). */
+const PINNED_GPRS: Reg[] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r11, Reg.r10];
+const PINNED_XMMS: number[] = [13, 12, 11, 10, 9, 8, 7, 6];
+import { Reader } from './body-reader.ts';
+import type { ProgramObject } from './object.ts';
+import { WasmError, type FuncType, type ValType, type WasmModule } from './wasm/module.ts';
+import type { Intrinsic, IntrinsicContext } from './intrinsics.ts';
+
+export interface FunctionContext {
+  obj: ProgramObject;
+  module: WasmModule;
+  layout: VmctxLayout;
+  types: TypeRegistry;
+  /** Label of defined or imported-by-intrinsic function in the full index space (undefined: call through vmctx). */
+  funcLabel(index: number): Label | undefined;
+  intrinsic(index: number): Intrinsic | undefined;
+  funcName(index: number): string;
+  /** Symbol of element segment k's image (reference values). */
+  elemSymbol(segment: number): string;
+  /** Symbol of function f's funcref record. */
+  funcRefSymbol(f: number): string;
+  /** Runtime routine for table.grow (rdi = table descriptor, rsi = delta, rdx = init; eax = old size or -1). */
+  tableGrowSymbol: string;
+  /** Symbol of data segment k's bytes (read-only data). */
+  dataSymbol(segment: number): string;
+  /** Symbol of the runtime's memory.grow routine for this target. */
+  memoryGrowSymbol: string;
+}
+
+interface Ctl {
+  kind: 'block' | 'loop' | 'if' | 'func';
+  params: ValType[];
+  results: ValType[];
+  height: number;
+  target: Label; // where a branch to this frame goes
+  end: Label;
+  elseLabel?: Label;
+  hadElse: boolean;
+  unreachable: boolean;
+}
+
+interface PendingTrap {
+  label: Label;
+  kind: TrapKind;
+  offset: number;
+}
+
+const I32_CMP: Record<number, Cond> = { 0x46: Cond.E, 0x47: Cond.NE, 0x48: Cond.L, 0x49: Cond.B, 0x4a: Cond.G, 0x4b: Cond.A, 0x4c: Cond.LE, 0x4d: Cond.BE, 0x4e: Cond.GE, 0x4f: Cond.AE };
+const I64_CMP: Record<number, Cond> = { 0x51: Cond.E, 0x52: Cond.NE, 0x53: Cond.L, 0x54: Cond.B, 0x55: Cond.G, 0x56: Cond.A, 0x57: Cond.LE, 0x58: Cond.BE, 0x59: Cond.GE, 0x5a: Cond.AE };
+const SIGN64 = 0x8000000000000000n;
+/** opcode -> [result type, access size, sign-extending] */
+const LOADS: Record<number, [ValType, 1 | 2 | 4 | 8, boolean]> = {
+  0x28: ['i32', 4, false], 0x29: ['i64', 8, false], 0x2a: ['f32', 4, false], 0x2b: ['f64', 8, false],
+  0x2c: ['i32', 1, true], 0x2d: ['i32', 1, false], 0x2e: ['i32', 2, true], 0x2f: ['i32', 2, false],
+  0x30: ['i64', 1, true], 0x31: ['i64', 1, false], 0x32: ['i64', 2, true], 0x33: ['i64', 2, false],
+  0x34: ['i64', 4, true], 0x35: ['i64', 4, false],
+};
+/** opcode -> [value type, access size] */
+const STORES: Record<number, [ValType, 1 | 2 | 4 | 8]> = {
+  0x36: ['i32', 4], 0x37: ['i64', 8], 0x38: ['f32', 4], 0x39: ['f64', 8],
+  0x3a: ['i32', 1], 0x3b: ['i32', 2], 0x3c: ['i64', 1], 0x3d: ['i64', 2], 0x3e: ['i64', 4],
+};
+const INT_BINARY: Record<number, [4 | 8, Alu | 'mul']> = {
+  0x6a: [4, Alu.add], 0x6b: [4, Alu.sub], 0x6c: [4, 'mul'], 0x71: [4, Alu.and], 0x72: [4, Alu.or], 0x73: [4, Alu.xor],
+  0x7c: [8, Alu.add], 0x7d: [8, Alu.sub], 0x7e: [8, 'mul'], 0x83: [8, Alu.and], 0x84: [8, Alu.or], 0x85: [8, Alu.xor],
+};
+
+export function lowerFunction(cx: FunctionContext, definedIndex: number): void {
+  new FunctionLowering(cx, definedIndex).run();
+}
+
+class FunctionLowering {
+  private asm: Assembler;
+  private m: WasmModule;
+  private funcIndex: number;
+  private type: FuncType;
+  private localTypes: ValType[];
+  private nParams: number;
+  private stack: ValueStack;
+  private ctls: Ctl[] = [];
+  private traps: PendingTrap[] = [];
+  private r: Reader;
+  private opOffset = 0;
+  private maxOut = 0;
+  private deadDepth = 0;
+  private pendingCond: Cond | null = null; // flags hold the i32 on top of the stack
+  private name: string;
+
+  constructor(private cx: FunctionContext, private definedIndex: number) {
+    this.asm = cx.obj.asm;
+    this.m = cx.module;
+    this.funcIndex = this.m.numImportedFuncs + definedIndex;
+    this.type = this.m.types[this.m.funcs[definedIndex]];
+    const body = this.m.bodies[definedIndex];
+    this.nParams = this.type.params.length;
+    this.localTypes = [...this.type.params, ...body.locals];
+    this.name = cx.funcName(this.funcIndex);
+    this.r = new Reader(body.code);
+    const nDeclared = body.locals.length;
+    this.stack = new ValueStack(
+      this.asm,
+      (d) => mem(Reg.rbp, -16 - 8 * (nDeclared + d)),
+      (i) => (i < this.nParams ? mem(Reg.rbp, argOffset(i)) : mem(Reg.rbp, -16 - 8 * (i - this.nParams))),
+      (i) => this.localTypes[i],
+      this.choosePinned(body.code),
+    );
+  }
+
+  /** Picks the locals that live in registers for the whole function: the most used ones, uses
+   *  inside loops weighing 8x per nesting level; only locals used in a loop or used often. */
+  private choosePinned(code: Uint8Array): Map<number, number> {
+    const weight = new Float64Array(this.localTypes.length);
+    const r = new Reader(code);
+    const blocks: boolean[] = [];
+    let loopDepth = 0;
+    try {
+      while (r.pos < code.length) {
+        const op = r.u8();
+        if (op === 0x02 || op === 0x03 || op === 0x04) {
+          this.skipBlockType(r);
+          blocks.push(op === 0x03);
+          if (op === 0x03) loopDepth++;
+        } else if (op === 0x0b) {
+          if (blocks.pop()) loopDepth--;
+        } else if (op === 0x20 || op === 0x21 || op === 0x22) {
+          const i = r.u32();
+          if (i < weight.length) weight[i] += 8 ** Math.min(loopDepth, 6);
+        } else this.skipImmediates(op, r);
+      }
+    } catch {
+      return new Map(); // malformed bodies are reported by the main pass
+    }
+    const pinned = new Map<number, number>();
+    const rank = [...weight.keys()].filter((i) => weight[i] >= 6).sort((x, y) => weight[y] - weight[x]);
+    const gprs = [...PINNED_GPRS], xmms = [...PINNED_XMMS];
+    for (const i of rank) {
+      const t = this.localTypes[i];
+      const pool = isFloat(t) ? xmms : gprs;
+      if (pool.length) pinned.set(i, pool.shift()!);
+    }
+    return pinned;
+  }
+  private skipBlockType(r: Reader): void {
+    const b = r.bytes[r.pos];
+    if (b === 0x40 || (b >= 0x6f && b <= 0x7f)) r.pos++;
+    else r.s32();
+  }
+
+  /** Pinned locals live in registers that calls clobber: save them to their homes before. */
+  private savePinned(): void {
+    for (const [i, reg] of this.stack.pinned) {
+      if (isFloat(this.localTypes[i])) this.asm.movsdStore(true, this.stack.localAddr(i), reg);
+      else this.asm.store(8, this.stack.localAddr(i), reg);
+    }
+  }
+  private restorePinned(): void {
+    for (const [i, reg] of this.stack.pinned) {
+      if (isFloat(this.localTypes[i])) this.asm.movsdLoad(true, reg, this.stack.localAddr(i));
+      else this.asm.load(8, reg, this.stack.localAddr(i));
+    }
+  }
+
+  private fail(msg: string): never {
+    const body = this.m.bodies[this.definedIndex];
+    throw new WasmError('unsupported', `${msg} in function ${this.name}`, body.codeOffset + this.opOffset, this.funcIndex);
+  }
+  private wasmOffset(): number {
+    return this.m.bodies[this.definedIndex].codeOffset + this.opOffset;
+  }
+
+  // ---- traps ----------------------------------------------------------------------------------
+  private trapLabel(kind: TrapKind): Label {
+    const label = this.asm.label();
+    this.traps.push({ label, kind, offset: this.wasmOffset() });
+    return label;
+  }
+  private trapIf(c: Cond, kind: TrapKind): void {
+    this.asm.jcc(c, this.trapLabel(kind));
+  }
+  private message(kind: TrapKind, offset: number): string {
+    return `${TRAP_MESSAGE[kind]} in ${this.name} at wasm offset 0x${offset.toString(16)}`;
+  }
+  /** Records the next instruction as a memory access that may fault in the guard region. */
+  private memSite(): void {
+    this.cx.obj.trap(TRAP.outOfBoundsMemory, this.message('outOfBoundsMemory', this.wasmOffset()));
+  }
+
+  // ---- driver ---------------------------------------------------------------------------------
+  run(): void {
+    const a = this.asm;
+    const obj = this.cx.obj;
+    const start = a.pos;
+    // prologue
+    a.push(Reg.rbp);
+    a.movRR(8, Reg.rbp, Reg.rsp);
+    a.movRR(8, Reg.rax, Reg.rsp);
+    a.bytes(0x48, 0x2d); // sub rax, imm32 (frame size, patched below)
+    const frameFix = a.pos;
+    a.u32(0);
+    a.aluRM(Alu.cmp, 8, Reg.rax, mem(VMCTX, VM_STACK_LIMIT));
+    this.opOffset = 0;
+    a.jcc(Cond.B, this.trapLabel('stackExhausted'));
+    a.movRR(8, Reg.rsp, Reg.rax);
+    a.store(8, mem(Reg.rbp, FRAME_SAVED_VMCTX), VMCTX);
+    const nDeclared = this.localTypes.length - this.nParams;
+    if (nDeclared > 0) {
+      a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
+      if (nDeclared <= 16) for (let j = 0; j < nDeclared; j++) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
+      else {
+        a.lea(8, Reg.rdi, mem(Reg.rbp, -16 - 8 * (nDeclared - 1)));
+        a.movRI(Reg.rcx, nDeclared);
+        a.repStosq();
+      }
+    }
+    for (const [i, reg] of this.stack.pinned) {
+      const t = this.localTypes[i];
+      if (i < this.nParams) {
+        // i32 arguments: only the low 4 bytes are defined (registers hold i32 zero-extended)
+        if (isFloat(t)) a.movsdLoad(true, reg, this.stack.localAddr(i));
+        else a.load(is64(t) ? 8 : 4, reg, this.stack.localAddr(i));
+      } else if (isFloat(t)) a.logic(0x57, false, reg, reg);
+      else a.aluRR(Alu.xor, 4, reg, reg);
+    }
+    const funcEnd = a.label();
+    this.ctls.push({ kind: 'func', params: [], results: this.type.results, height: 0, target: funcEnd, end: funcEnd, hadElse: false, unreachable: false });
+    const code = this.r.bytes;
+    while (this.ctls.length) {
+      if (this.r.pos >= code.length) this.fail('function body ends before its final end');
+      this.opOffset = this.r.pos;
+      this.op(this.r.u8());
+    }
+    // epilogue (endBlock bound funcEnd: results already in their slots)
+    this.emitReturnFromSlots();
+    // out-of-line trap stubs
+    for (const t of this.traps) {
+      a.bind(t.label);
+      obj.trap(TRAP[t.kind], this.message(t.kind, t.offset));
+      a.ud2();
+      a.byte(TRAP[t.kind]);
+    }
+    let frame = 8 * (1 + nDeclared + this.stack.maxDepth + this.maxOut);
+    frame = Math.ceil(frame / 16) * 16;
+    a.patch32(frameFix, frame);
+    obj.functions.push({ name: this.name, offset: start, size: a.pos - start });
+  }
+
+  /** At the function's end label: the results are in slots [height..]: copy to [rbp+16+8i] and return. */
+  private emitReturnFromSlots(): void {
+    const a = this.asm;
+    const n = this.type.results.length;
+    for (let i = 0; i < n; i++) {
+      a.load(8, Reg.rax, this.stack.slotAddr(i));
+      a.store(8, mem(Reg.rbp, argOffset(i)), Reg.rax);
+    }
+    a.movRR(8, Reg.rsp, Reg.rbp);
+    a.pop(Reg.rbp);
+    a.ret();
+  }
+
+  // ---- block types ----------------------------------------------------------------------------
+  private blockType(): { params: ValType[]; results: ValType[] } {
+    const b = this.r.bytes[this.r.pos];
+    if (b === 0x40) {
+      this.r.pos++;
+      return { params: [], results: [] };
+    }
+    if (b >= 0x6f && b <= 0x7f) return { params: [], results: [this.r.valType()] };
+    const idx = this.r.s32();
+    const t = this.m.types[idx];
+    if (!t) this.fail(`bad block type ${idx}`);
+    return { params: t.params, results: t.results };
+  }
+
+  // ---- branches -------------------------------------------------------------------------------
+  private ctlAt(depth: number): Ctl {
+    const c = this.ctls[this.ctls.length - 1 - depth];
+    if (!c) this.fail(`branch depth ${depth} out of range`);
+    return c;
+  }
+  private branchTypes(c: Ctl): ValType[] {
+    return c.kind === 'loop' ? c.params : c.results;
+  }
+  /** With the stack flushed: move the branch values to the target's slots. Uses rax. */
+  private moveBranchValues(c: Ctl): void {
+    const n = this.branchTypes(c).length;
+    const from = this.stack.length - n;
+    if (from === c.height) return;
+    for (let i = 0; i < n; i++) {
+      this.asm.load(8, Reg.rax, this.stack.slotAddr(from + i));
+      this.asm.store(8, this.stack.slotAddr(c.height + i), Reg.rax);
+    }
+  }
+  private needsMove(c: Ctl): boolean {
+    const n = this.branchTypes(c).length;
+    return n > 0 && this.stack.length - n !== c.height;
+  }
+  private markUnreachable(): void {
+    const c = this.ctls[this.ctls.length - 1];
+    this.stack.resetTo(c.height, []);
+    c.unreachable = true;
+  }
+  /** Pops an i32 condition and returns the condition code meaning "true". */
+  private popCondition(): Cond {
+    if (this.pendingCond !== null) {
+      const c = this.pendingCond;
+      this.pendingCond = null;
+      this.stack.pop();
+      return c;
+    }
+    const v = this.stack.pop();
+    if (v.loc.k === 'reg') {
+      this.asm.testRR(4, v.loc.r, v.loc.r);
+      this.stack.free(v);
+    } else if (v.loc.k === 'const') {
+      this.asm.aluRR(Alu.xor, 4, Reg.rax, Reg.rax); // sets ZF=1
+      if (BigInt.asUintN(32, v.loc.bits) !== 0n) this.asm.aluRI(Alu.cmp, 4, Reg.rax, 1); // ZF=0
+    } else {
+      this.stack.load(v, Reg.rax);
+      this.asm.testRR(4, Reg.rax, Reg.rax);
+    }
+    return Cond.NE;
+  }
+  /** Peek: is the next opcode one that consumes a condition (br_if / if)? */
+  private nextConsumesFlags(): boolean {
+    const b = this.r.bytes[this.r.pos];
+    return b === 0x0d || b === 0x04;
+  }
+
+  // ---- the instruction switch ------------------------------------------------------------------
+  private op(op: number): void {
+    const a = this.asm, s = this.stack, r = this.r;
+    const top = this.ctls[this.ctls.length - 1];
+    if (top.unreachable) {
+      this.deadOp(op);
+      return;
+    }
+    if (this.pendingCond !== null && op !== 0x0d && op !== 0x04) this.fail('internal: pending condition not consumed');
+    switch (op) {
+      case 0x00: // unreachable
+        a.jmp(this.trapLabel('unreachable'));
+        this.markUnreachable();
+        return;
+      case 0x01:
+        return;
+      case 0x02: case 0x03: { // block, loop
+        const bt = this.blockType();
+        s.flush();
+        const c: Ctl = { kind: op === 0x02 ? 'block' : 'loop', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), hadElse: false, unreachable: false };
+        if (op === 0x03) {
+          c.target = a.label();
+          a.bind(c.target);
+        } else c.target = c.end;
+        this.ctls.push(c);
+        return;
+      }
+      case 0x04: { // if
+        const bt = this.blockType();
+        const cond = this.popCondition();
+        s.flush();
+        const c: Ctl = { kind: 'if', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), elseLabel: a.label(), hadElse: false, unreachable: false };
+        c.target = c.end;
+        a.jcc(invertCond(cond), c.elseLabel!);
+        this.ctls.push(c);
+        return;
+      }
+      case 0x05: { // else
+        if (top.kind !== 'if') this.fail('else without if');
+        s.flush();
+        a.jmp(top.end);
+        a.bind(top.elseLabel!);
+        top.hadElse = true;
+        s.resetTo(top.height, top.params);
+        return;
+      }
+      case 0x0b: { // end
+        s.flush();
+        this.endBlock(top);
+        return;
+      }
+      case 0x0c: { // br
+        const c = this.ctlAt(r.u32());
+        s.flush();
+        this.moveBranchValues(c);
+        a.jmp(c.target);
+        this.markUnreachable();
+        return;
+      }
+      case 0x0d: { // br_if
+        const c = this.ctlAt(r.u32());
+        const cond = this.popCondition();
+        s.flush();
+        if (!this.needsMove(c)) a.jcc(cond, c.target);
+        else {
+          const skip = a.label();
+          a.jcc(invertCond(cond), skip);
+          this.moveBranchValues(c);
+          a.jmp(c.target);
+          a.bind(skip);
+        }
+        return;
+      }
+      case 0x0e: { // br_table
+        const n = r.u32();
+        const targets: number[] = [];
+        for (let i = 0; i < n; i++) targets.push(r.u32());
+        const def = r.u32();
+        s.popInto(Reg.rcx);
+        s.flush();
+        if (n >= 4) {
+          // jump table of 32-bit offsets from the table start; targets needing value moves get stubs
+          const table = a.label(), dflt = a.label();
+          const entries = targets.map((d) => (this.needsMove(this.ctlAt(d)) ? { d, stub: a.label() } : { d, stub: undefined }));
+          a.aluRI(Alu.cmp, 4, Reg.rcx, n);
+          a.jcc(Cond.AE, dflt);
+          a.leaLabel(Reg.rax, table);
+          a.load(4, Reg.rdx, mem(Reg.rax, 0, Reg.rcx, 4), true);
+          a.aluRR(Alu.add, 8, Reg.rax, Reg.rdx);
+          a.jmpR(Reg.rax);
+          a.align(4);
+          a.bind(table);
+          for (const e of entries) a.labelDiff32(e.stub ?? this.ctlAt(e.d).target, table);
+          const stubbed = new Map<Label, number>();
+          for (const e of entries) if (e.stub && !stubbed.has(e.stub)) stubbed.set(e.stub, e.d);
+          for (const [stub, d] of stubbed) {
+            a.bind(stub);
+            const c = this.ctlAt(d);
+            this.moveBranchValues(c);
+            a.jmp(c.target);
+          }
+          a.bind(dflt);
+          const dc = this.ctlAt(def);
+          this.moveBranchValues(dc);
+          a.jmp(dc.target);
+          this.markUnreachable();
+          return;
+        }
+        for (let i = 0; i < n; i++) {
+          const c = this.ctlAt(targets[i]);
+          const next = a.label();
+          a.aluRI(Alu.cmp, 4, Reg.rcx, i | 0);
+          if (!this.needsMove(c)) a.jcc(Cond.E, c.target);
+          else {
+            a.jcc(Cond.NE, next);
+            this.moveBranchValues(c);
+            a.jmp(c.target);
+          }
+          a.bind(next);
+        }
+        const dc = this.ctlAt(def);
+        this.moveBranchValues(dc);
+        a.jmp(dc.target);
+        this.markUnreachable();
+        return;
+      }
+      case 0x0f: { // return
+        const c = this.ctls[0];
+        s.flush();
+        this.moveBranchValues(c);
+        a.jmp(c.target);
+        this.markUnreachable();
+        return;
+      }
+      case 0x10: return this.call(r.u32());
+      case 0x11: {
+        const typeIndex = r.u32();
+        const tableIndex = r.u32();
+        return this.callIndirect(typeIndex, tableIndex);
+      }
+      case 0x1a: { // drop
+        s.free(s.pop());
+        return;
+      }
+      case 0x1b: return this.select();
+      case 0x1c: {
+        const n = r.u32();
+        for (let i = 0; i < n; i++) r.valType();
+        return this.select();
+      }
+      case 0x20: {
+        const i = r.u32();
+        s.push({ t: this.localTypes[i], loc: { k: 'local', i } });
+        return;
+      }
+      case 0x21: case 0x22: return this.setLocal(r.u32(), op === 0x22);
+      case 0x23: {
+        const g = r.u32();
+        const t = this.globalType(g);
+        const dst = s.alloc(t); // before the cell address: a spill may use rax
+        const cell = this.globalCell(g);
+        if (isFloat(t)) a.movsdLoad(t === 'f64', dst, cell);
+        else a.load(is64(t) ? 8 : 4, dst, cell);
+        s.pushReg(t, dst);
+        return;
+      }
+      case 0x24: {
+        const g = r.u32();
+        const t = this.globalType(g);
+        const v = s.popForRead();
+        const cell = this.globalCell(g);
+        if (isFloat(t)) a.movsdStore(t === 'f64', cell, v.r);
+        else a.store(is64(t) ? 8 : 4, cell, v.r);
+        if (v.owned) s.freeReg(t, v.r);
+        return;
+      }
+      case 0x3f: { // memory.size
+        r.u8();
+        a.load(8, Reg.rax, mem(VMCTX, VM_MEMDESC));
+        const dst = s.allocGpr();
+        a.load(4, dst, mem(Reg.rax, MEM_PAGES));
+        s.pushReg('i32', dst);
+        return;
+      }
+      case 0x40: { // memory.grow
+        r.u8();
+        s.flush();
+        s.popInto(Reg.rdi);
+        a.movRSym(Reg.rax, this.cx.memoryGrowSymbol); // absolute: the runtime may be far away
+        this.savePinned();
+        a.callR(Reg.rax);
+        this.restorePinned();
+        const dst = s.allocGpr();
+        a.movRR(4, dst, Reg.rax);
+        s.pushReg('i32', dst);
+        return;
+      }
+      case 0x41: s.push({ t: 'i32', loc: { k: 'const', bits: BigInt.asUintN(32, BigInt(r.s32())) } }); return;
+      case 0x42: s.push({ t: 'i64', loc: { k: 'const', bits: BigInt.asUintN(64, r.s64()) } }); return;
+      case 0x43: s.push({ t: 'f32', loc: { k: 'const', bits: BigInt(r.f32bits()) } }); return;
+      case 0x44: s.push({ t: 'f64', loc: { k: 'const', bits: r.f64bits() } }); return;
+      case 0xd0: { // ref.null
+        const t = r.valType();
+        s.push({ t, loc: { k: 'const', bits: 0n } });
+        return;
+      }
+      case 0xd1: { // ref.is_null
+        const { r: x } = s.popReg();
+        a.testRR(8, x, x);
+        a.setcc(Cond.E, x);
+        a.movzx8(x, x);
+        s.pushReg('i32', x);
+        return;
+      }
+      case 0xd2: { // ref.func
+        const f = r.u32();
+        const dst = s.allocGpr();
+        a.movRSym(dst, this.cx.funcRefSymbol(f));
+        s.pushReg('funcref', dst);
+        return;
+      }
+      case 0x25: { // table.get
+        const t = r.u32();
+        const { r: idx } = s.popReg();
+        this.tableEntryAddress(t, idx);
+        a.load(8, idx, mem(Reg.rax, 0, idx, 8));
+        s.pushReg(this.tableType(t), idx);
+        return;
+      }
+      case 0x26: { // table.set
+        const t = r.u32();
+        const v = s.popReg();
+        const { r: idx } = s.popReg();
+        this.tableEntryAddress(t, idx);
+        a.store(8, mem(Reg.rax, 0, idx, 8), v.r);
+        s.freeReg('i32', idx);
+        s.freeReg(v.v.t, v.r);
+        return;
+      }
+      case 0xfc: return this.prefixFC(r.u32());
+    }
+    if (op >= 0x28 && op <= 0x3e) return this.memoryOp(op);
+    if (op >= 0x45 && op <= 0xc4) return this.numeric(op);
+    this.fail(`unsupported opcode 0x${op.toString(16)}`);
+  }
+
+  /** Skipping dead code after an unconditional branch: only structure matters. */
+  private deadOp(op: number): void {
+    const top = this.ctls[this.ctls.length - 1];
+    switch (op) {
+      case 0x02: case 0x03: case 0x04:
+        this.blockType();
+        this.deadDepth++;
+        return;
+      case 0x05:
+        if (this.deadDepth === 0) {
+          if (top.kind !== 'if') this.fail('else without if');
+          top.unreachable = false;
+          this.asm.bind(top.elseLabel!);
+          top.hadElse = true;
+          this.stack.resetTo(top.height, top.params);
+        }
+        return;
+      case 0x0b:
+        if (this.deadDepth > 0) this.deadDepth--;
+        else this.endBlock(top);
+        return;
+    }
+    this.skipImmediates(op);
+  }
+
+  private endBlock(c: Ctl): void {
+    const a = this.asm;
+    this.ctls.pop();
+    if (c.kind === 'if' && !c.hadElse) a.bind(c.elseLabel!);
+    a.bind(c.end);
+    this.stack.resetTo(c.height, c.results);
+  }
+
+  private skipImmediates(op: number, r: Reader = this.r): void {
+    if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x24) || op === 0x25 || op === 0x26 || op === 0xd2) r.u32();
+    else if (op === 0x0e) { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); }
+    else if (op === 0x11) { r.u32(); r.u32(); }
+    else if (op === 0x1c) { const n = r.u32(); for (let i = 0; i < n; i++) r.valType(); }
+    else if (op >= 0x28 && op <= 0x3e) { r.u32(); r.u32(); }
+    else if (op === 0x3f || op === 0x40) r.u8();
+    else if (op === 0x41) r.s32();
+    else if (op === 0x42) r.s64();
+    else if (op === 0x43) r.pos += 4;
+    else if (op === 0x44) r.pos += 8;
+    else if (op === 0xd0) r.u8();
+    else if (op === 0xfc) {
+      const sub = r.u32();
+      if (sub === 8) { r.u32(); r.u8(); }
+      else if (sub === 9 || sub === 13 || (sub >= 15 && sub <= 17)) r.u32();
+      else if (sub === 10) { r.u8(); r.u8(); }
+      else if (sub === 11) r.u8();
+      else if (sub === 12 || sub === 14) { r.u32(); r.u32(); }
+    }
+  }
+
+  // ---- locals, globals, select -------------------------------------------------------------------
+  private setLocal(i: number, tee: boolean): void {
+    const a = this.asm, s = this.stack;
+    const t = this.localTypes[i];
+    const v = s.pop(); // consumed: only the values below need their lazy reads of i materialised
+    s.materializeLocal(i);
+    const dst = s.localAddr(i);
+    if (v.loc.k === 'local' && v.loc.i === i) {
+      if (tee) s.push(v);
+      return;
+    }
+    const pr = s.pinned.get(i);
+    if (pr !== undefined) {
+      if (v.loc.k === 'reg' && !tee) {
+        if (isFloat(t)) a.movaps(pr, v.loc.r);
+        else a.movRR(8, pr, v.loc.r);
+        s.free(v);
+      } else {
+        s.load(v, pr);
+        s.free(v);
+      }
+      if (tee) s.push({ t, loc: { k: 'local', i } });
+      return;
+    }
+    if (v.loc.k === 'const' && !isFloat(t)) {
+      const bits = is64(t) ? BigInt.asIntN(64, v.loc.bits) : BigInt.asIntN(32, v.loc.bits);
+      if (bits >= -0x80000000n && bits <= 0x7fffffffn) {
+        a.storeImm(is64(t) ? 8 : 4, dst, Number(bits));
+        if (tee) s.push(v);
+        return;
+      }
+    }
+    if (v.loc.k === 'reg') {
+      if (isFloat(t)) a.movsdStore(true, dst, v.loc.r);
+      else a.store(8, dst, v.loc.r);
+      if (tee) s.push(v);
+      else s.free(v);
+      return;
+    }
+    s.load(v, isFloat(t) ? XMM_SCRATCH : Reg.rax);
+    if (isFloat(t)) a.movsdStore(true, dst, XMM_SCRATCH);
+    else a.store(8, dst, Reg.rax);
+    if (tee) s.push(v.loc.k === 'const' ? v : { t, loc: { k: 'local', i } });
+  }
+
+  /** The cell of global g: defined globals live in the vmctx; imported ones behind a pointer
+   *  (loaded into rax). */
+  private globalCell(g: number): Mem {
+    if (g >= this.m.numImportedGlobals) return mem(VMCTX, this.cx.layout.globalCell(g - this.m.numImportedGlobals));
+    this.asm.load(8, Reg.rax, mem(VMCTX, this.cx.layout.globalPtr(g)));
+    return mem(Reg.rax);
+  }
+
+  private globalType(g: number): ValType {
+    if (g < this.m.numImportedGlobals) {
+      let k = 0;
+      for (const imp of this.m.imports) if (imp.desc.kind === 'global' && k++ === g) return imp.desc.type;
+    }
+    const def = this.m.globals[g - this.m.numImportedGlobals];
+    if (!def) this.fail(`global ${g} out of range`);
+    return def.type;
+  }
+
+  private select(): void {
+    const a = this.asm, s = this.stack;
+    const cond = s.popReg();
+    a.testRR(4, cond.r, cond.r);
+    s.freeReg('i32', cond.r);
+    // flags must survive loading b and a: loads are movs (constants of floats use movq, also flag-free)
+    const b = s.popOperand();
+    const av = s.popReg();
+    const t = av.v.t;
+    if (isFloat(t)) {
+      const skip = a.label();
+      a.jcc(Cond.NE, skip);
+      if (typeof b.op === 'number') a.movaps(av.r, b.op);
+      else if (typeof b.op === 'bigint') s.load(b.v, av.r);
+      else a.movsdLoad(t === 'f64', av.r, b.op);
+      a.bind(skip);
+    } else {
+      let src: number | Mem;
+      if (typeof b.op === 'bigint') {
+        a.movRI(Reg.rax, b.op);
+        src = Reg.rax;
+      } else src = b.op;
+      a.cmov(Cond.E, is64(t) ? 8 : 4, av.r, src);
+    }
+    s.release(b);
+    s.pushReg(t, av.r);
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+  /** Spills everything below the top `n` values (the arguments) and stores the arguments
+   *  straight into the outgoing area [rsp+8i]. */
+  private outgoing(ft: FuncType): void {
+    const s = this.stack;
+    const n = ft.params.length;
+    this.maxOut = Math.max(this.maxOut, n, ft.results.length);
+    const base = s.length - n;
+    s.flushBelow(base);
+    for (let i = 0; i < n; i++) s.storeTo(base + i, mem(Reg.rsp, 8 * i));
+    s.resetTo(base, []);
+  }
+  /** Results come back in [rsp+8i]: load them into registers. */
+  private incoming(ft: FuncType): void {
+    const s = this.stack, a = this.asm;
+    for (let i = 0; i < ft.results.length; i++) {
+      const t = ft.results[i];
+      const r = s.alloc(t);
+      if (isFloat(t)) a.movsdLoad(t === 'f64', r, mem(Reg.rsp, 8 * i));
+      else a.load(is64(t) ? 8 : 4, r, mem(Reg.rsp, 8 * i));
+      s.pushReg(t, r);
+    }
+  }
+  private funcType(index: number): FuncType {
+    if (index < this.m.numImportedFuncs) {
+      let k = 0;
+      for (const imp of this.m.imports) if (imp.desc.kind === 'func' && k++ === index) return this.m.types[imp.desc.typeIndex];
+    }
+    const t = this.m.types[this.m.funcs[index - this.m.numImportedFuncs]];
+    if (!t) this.fail(`function ${index} out of range`);
+    return t;
+  }
+  private call(index: number): void {
+    const a = this.asm, s = this.stack;
+    const ft = this.funcType(index);
+    const intr = this.cx.intrinsic(index);
+    if (intr) return this.callIntrinsic(intr, ft);
+    this.savePinned();
+    this.outgoing(ft);
+    const label = this.cx.funcLabel(index);
+    if (label) a.call(label);
+    else {
+      const off = this.cx.layout.importFunc(index);
+      a.load(8, Reg.rax, mem(VMCTX, off));
+      a.load(8, VMCTX, mem(VMCTX, off + 8));
+      a.load(8, MEMBASE, mem(VMCTX, VM_MEMBASE));
+      a.callR(Reg.rax);
+      a.load(8, VMCTX, mem(Reg.rbp, FRAME_SAVED_VMCTX));
+      a.load(8, MEMBASE, mem(VMCTX, VM_MEMBASE));
+    }
+    this.restorePinned();
+    this.incoming(ft);
+  }
+  private callIndirect(typeIndex: number, tableIndex: number): void {
+    const a = this.asm, s = this.stack;
+    const ft = this.m.types[typeIndex];
+    if (!ft) this.fail(`type ${typeIndex} out of range`);
+    s.popInto(Reg.rdx);
+    this.savePinned();
+    this.outgoing(ft);
+    a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(tableIndex)));
+    a.aluRM(Alu.cmp, 8, Reg.rdx, mem(Reg.rax, TBL_SIZE));
+    this.trapIf(Cond.AE, 'undefinedElement');
+    a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
+    a.load(8, Reg.rdx, mem(Reg.rax, 0, Reg.rdx, 8));
+    a.testRR(8, Reg.rdx, Reg.rdx);
+    this.trapIf(Cond.E, 'uninitializedElement');
+    a.aluRI(Alu.cmp, 8, mem(Reg.rdx, ENT_TYPE), this.cx.types.idOf(ft));
+    this.trapIf(Cond.NE, 'indirectTypeMismatch');
+    a.load(8, VMCTX, mem(Reg.rdx, ENT_VMCTX));
+    a.load(8, MEMBASE, mem(VMCTX, VM_MEMBASE));
+    a.callR(mem(Reg.rdx, ENT_CODE));
+    a.load(8, VMCTX, mem(Reg.rbp, FRAME_SAVED_VMCTX));
+    a.load(8, MEMBASE, mem(VMCTX, VM_MEMBASE));
+    this.restorePinned();
+    this.incoming(ft);
+  }
+  private callIntrinsic(intr: Intrinsic, ft: FuncType): void {
+    const a = this.asm, s = this.stack;
+    s.flush();
+    this.savePinned(); // before the argument registers are loaded: r9/r10/r11 may be homes
+    const n = ft.params.length;
+    const gprArgs = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.rcx, Reg.r8, Reg.r9];
+    let gi = 0, xi = 0;
+    for (let i = 0; i < n; i++) {
+      const t = ft.params[i];
+      const src = s.slotAddr(s.length - n + i);
+      if (isFloat(t)) a.movsdLoad(t === 'f64', xi++, src);
+      else a.load(is64(t) ? 8 : 4, gprArgs[gi++], src);
+    }
+    s.resetTo(s.length - n, []);
+    const ctx: IntrinsicContext = {
+      asm: a,
+      obj: this.cx.obj,
+      trapLabel: (kind) => this.trapLabel(kind),
+      trapIf: (c, kind) => this.trapIf(c, kind),
+    };
+    intr.emit(ctx);
+    this.restorePinned();
+    if (ft.results.length > 1) this.fail('intrinsics return at most one value');
+    if (ft.results.length === 1) {
+      const t = ft.results[0];
+      const dst = s.alloc(t);
+      if (isFloat(t)) a.movaps(dst, 0);
+      else a.movRR(is64(t) ? 8 : 4, dst, Reg.rax);
+      s.pushReg(t, dst);
+    }
+  }
+
+  // ---- memory -----------------------------------------------------------------------------------
+  /** Pops an i32 address and returns the operand [r14 + addr + offset] plus the register to free. */
+  private address(offset: number): { m: Mem; reg?: number } {
+    const a = this.asm, s = this.stack;
+    const v = s.peek();
+    if (v.loc.k === 'const') {
+      s.pop();
+      const ea = Number(BigInt.asUintN(32, v.loc.bits)) + offset;
+      if (ea <= 0x7fffffff) return { m: mem(MEMBASE, ea) };
+      a.movRI(Reg.rax, ea);
+      return { m: mem(MEMBASE, 0, Reg.rax) };
+    }
+    const { r, owned } = s.popForRead();
+    const reg = owned ? r : undefined;
+    if (offset <= 0x7fffffff) return { m: mem(MEMBASE, offset, r), reg };
+    a.movRI(Reg.rax, offset);
+    a.aluRR(Alu.add, 8, Reg.rax, r);
+    return { m: mem(MEMBASE, 0, Reg.rax), reg };
+  }
+  private memoryOp(op: number): void {
+    const a = this.asm, s = this.stack, r = this.r;
+    r.u32(); // alignment hint
+    const offset = r.u32();
+    if (op <= 0x35) {
+      // loads
+      const [t, size, signed] = LOADS[op];
+      const { m, reg } = this.address(offset);
+      if (isFloat(t)) {
+        const x = s.allocXmm();
+        this.memSite();
+        a.movsdLoad(t === 'f64', x, m);
+        if (reg !== undefined) s.freeReg('i32', reg);
+        s.pushReg(t, x);
+      } else {
+        const dst = reg ?? s.allocGpr();
+        this.memSite();
+        a.load(size, dst, m, signed, t === 'i64' ? 8 : 4);
+        s.pushReg(t, dst);
+      }
+      return;
+    }
+    // stores
+    const [t, size] = STORES[op];
+    const v = s.pop();
+    let imm: number | undefined;
+    let src: number | undefined;
+    if (v.loc.k === 'const' && !isFloat(t)) {
+      const bits = BigInt.asIntN(64, v.loc.bits);
+      const trunc = size === 8 ? bits : BigInt.asIntN(size * 8, bits);
+      if (trunc >= -0x80000000n && trunc <= 0x7fffffffn) imm = Number(trunc);
+    }
+    if (imm === undefined) {
+      if (v.loc.k === 'reg') src = v.loc.r;
+      else {
+        src = s.alloc(t);
+        s.load(v, src);
+      }
+    }
+    const { m, reg } = this.address(offset);
+    this.memSite();
+    if (imm !== undefined) a.storeImm(size, m, imm);
+    else if (isFloat(t)) a.movsdStore(t === 'f64', m, src!);
+    else a.store(size, m, src!);
+    if (src !== undefined) s.freeReg(t, src);
+    if (reg !== undefined) s.freeReg('i32', reg);
+  }
+
+  private tableType(t: number): ValType {
+    if (t < this.m.numImportedTables) {
+      let k = 0;
+      for (const imp of this.m.imports) if (imp.desc.kind === 'table' && k++ === t) return imp.desc.elemType;
+    }
+    const def = this.m.tables[t - this.m.numImportedTables];
+    if (!def) this.fail(`table ${t} out of range`);
+    return def.elemType;
+  }
+  /** rax = the elements of table t, after checking idx (a zero-extended i32) < size. */
+  private tableEntryAddress(t: number, idx: number): void {
+    const a = this.asm;
+    a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(t)));
+    a.aluRM(Alu.cmp, 8, idx, mem(Reg.rax, TBL_SIZE));
+    this.trapIf(Cond.AE, 'outOfBoundsTable');
+    a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
+  }
+  /** Checks [start, start+len) against table t's size (start, len zero-extended; uses rax, r8);
+   *  leaves rax = the table's elements. */
+  private checkTableRange(t: number, start: Reg, len: Reg): void {
+    const a = this.asm;
+    a.lea(8, Reg.r8, mem(start, 0, len));
+    a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(t)));
+    a.aluRM(Alu.cmp, 8, Reg.r8, mem(Reg.rax, TBL_SIZE));
+    this.trapIf(Cond.A, 'outOfBoundsTable');
+    a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
+  }
+  /** memmove of rcx bytes from rsi to rdi (native pointers), backwards when they overlap that way. */
+  private memmove(): void {
+    const a = this.asm;
+    const fwd = a.label(), done = a.label();
+    a.aluRR(Alu.cmp, 8, Reg.rdi, Reg.rsi);
+    a.jcc(Cond.BE, fwd);
+    a.lea(8, Reg.rsi, mem(Reg.rsi, -1, Reg.rcx));
+    a.lea(8, Reg.rdi, mem(Reg.rdi, -1, Reg.rcx));
+    a.std();
+    a.repMovsb();
+    a.cld();
+    a.jmp(done);
+    a.bind(fwd);
+    a.repMovsb();
+    a.bind(done);
+  }
+
+  /** Bounds check of [base, base+len) (64-bit) against the memory size; the value stack must be
+   *  flushed (uses rax and r8). */
+  private checkRange(base: Reg, len: Reg): void {
+    const a = this.asm;
+    a.lea(8, Reg.r8, mem(base, 0, len));
+    a.load(8, Reg.rax, mem(VMCTX, VM_MEMDESC));
+    a.load(8, Reg.rax, mem(Reg.rax, MEM_PAGES));
+    a.shiftI(Shift.shl, 8, Reg.rax, 16);
+    a.aluRR(Alu.cmp, 8, Reg.rax, Reg.r8);
+    this.trapIf(Cond.B, 'outOfBoundsMemory');
+  }
+
+  private prefixFC(sub: number): void {
+    const a = this.asm, s = this.stack, r = this.r;
+    if (sub <= 7) return this.truncSat(sub);
+    switch (sub) {
+      case 8: { // memory.init seg: dst src n
+        const seg = r.u32();
+        r.u8();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rsi);
+        s.popInto(Reg.rdi);
+        a.lea(8, Reg.rax, mem(Reg.rsi, 0, Reg.rcx));
+        a.aluRM(Alu.cmp, 8, Reg.rax, mem(VMCTX, this.cx.layout.dataLen(seg)));
+        this.trapIf(Cond.A, 'outOfBoundsMemory');
+        this.checkRange(Reg.rdi, Reg.rcx);
+        a.leaSym(Reg.rax, this.cx.dataSymbol(seg));
+        a.aluRR(Alu.add, 8, Reg.rsi, Reg.rax);
+        a.aluRR(Alu.add, 8, Reg.rdi, MEMBASE);
+        a.repMovsb();
+        return;
+      }
+      case 9: { // data.drop
+        const seg = r.u32();
+        a.storeImm(8, mem(VMCTX, this.cx.layout.dataLen(seg)), 0);
+        return;
+      }
+      case 10: { // memory.copy dst src n
+        r.u8(); r.u8();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rsi); // src
+        s.popInto(Reg.rdi); // dst
+        this.checkRange(Reg.rsi, Reg.rcx);
+        this.checkRange(Reg.rdi, Reg.rcx);
+        const fwd = a.label(), done = a.label();
+        a.aluRR(Alu.add, 8, Reg.rsi, MEMBASE);
+        a.aluRR(Alu.add, 8, Reg.rdi, MEMBASE);
+        a.aluRR(Alu.cmp, 8, Reg.rdi, Reg.rsi);
+        a.jcc(Cond.BE, fwd);
+        // overlapping with dst above src: copy backwards
+        a.lea(8, Reg.rsi, mem(Reg.rsi, -1, Reg.rcx));
+        a.lea(8, Reg.rdi, mem(Reg.rdi, -1, Reg.rcx));
+        a.std();
+        a.repMovsb();
+        a.cld();
+        a.jmp(done);
+        a.bind(fwd);
+        a.repMovsb();
+        a.bind(done);
+        return;
+      }
+      case 12: { // table.init seg table: d s n
+        const seg = r.u32();
+        const t = r.u32();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rsi);
+        s.popInto(Reg.rdi);
+        a.lea(8, Reg.rax, mem(Reg.rsi, 0, Reg.rcx));
+        a.aluRM(Alu.cmp, 8, Reg.rax, mem(VMCTX, this.cx.layout.elemLen(seg)));
+        this.trapIf(Cond.A, 'outOfBoundsTable');
+        this.checkTableRange(t, Reg.rdi, Reg.rcx);
+        a.lea(8, Reg.rdi, mem(Reg.rax, 0, Reg.rdi, 8));
+        a.movRSym(Reg.rax, this.cx.elemSymbol(seg));
+        a.lea(8, Reg.rsi, mem(Reg.rax, 0, Reg.rsi, 8));
+        a.shiftI(Shift.shl, 8, Reg.rcx, 3);
+        a.repMovsb();
+        return;
+      }
+      case 13: { // elem.drop
+        const seg = r.u32();
+        a.storeImm(8, mem(VMCTX, this.cx.layout.elemLen(seg)), 0);
+        return;
+      }
+      case 14: { // table.copy dst src: d s n
+        const dt = r.u32();
+        const st = r.u32();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rsi);
+        s.popInto(Reg.rdi);
+        this.checkTableRange(st, Reg.rsi, Reg.rcx);
+        a.lea(8, Reg.rsi, mem(Reg.rax, 0, Reg.rsi, 8));
+        this.checkTableRange(dt, Reg.rdi, Reg.rcx);
+        a.lea(8, Reg.rdi, mem(Reg.rax, 0, Reg.rdi, 8));
+        a.shiftI(Shift.shl, 8, Reg.rcx, 3);
+        this.memmove();
+        return;
+      }
+      case 15: { // table.grow: init delta -> old size | -1
+        const t = r.u32();
+        s.flush();
+        s.popInto(Reg.rsi);
+        s.popInto(Reg.rdx);
+        a.load(8, Reg.rdi, mem(VMCTX, this.cx.layout.tablePtr(t)));
+        a.movRSym(Reg.rax, this.cx.tableGrowSymbol);
+        this.savePinned();
+        a.callR(Reg.rax);
+        this.restorePinned();
+        const dst = s.allocGpr();
+        a.movRR(4, dst, Reg.rax);
+        s.pushReg('i32', dst);
+        return;
+      }
+      case 16: { // table.size
+        const t = r.u32();
+        const dst = s.allocGpr();
+        a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(t)));
+        a.load(4, dst, mem(Reg.rax, TBL_SIZE));
+        s.pushReg('i32', dst);
+        return;
+      }
+      case 17: { // table.fill: i val n
+        const t = r.u32();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rdx);
+        s.popInto(Reg.rsi);
+        this.checkTableRange(t, Reg.rsi, Reg.rcx);
+        const loop = a.label(), done = a.label();
+        a.bind(loop);
+        a.testRR(8, Reg.rcx, Reg.rcx);
+        a.jcc(Cond.E, done);
+        a.store(8, mem(Reg.rax, 0, Reg.rsi, 8), Reg.rdx);
+        a.aluRI(Alu.add, 8, Reg.rsi, 1);
+        a.aluRI(Alu.sub, 8, Reg.rcx, 1);
+        a.jmp(loop);
+        a.bind(done);
+        return;
+      }
+      case 11: { // memory.fill dst val n
+        r.u8();
+        s.flush();
+        s.popInto(Reg.rcx);
+        s.popInto(Reg.rdx);
+        s.popInto(Reg.rdi);
+        this.checkRange(Reg.rdi, Reg.rcx);
+        a.aluRR(Alu.add, 8, Reg.rdi, MEMBASE);
+        a.movRR(4, Reg.rax, Reg.rdx);
+        a.repStosb();
+        return;
+      }
+    }
+    this.fail(`unsupported instruction 0xfc ${sub}`);
+  }
+
+  // ---- numeric ------------------------------------------------------------------------------------
+  private numeric(op: number): void {
+    const a = this.asm, s = this.stack;
+    // integer compares (fused with a following br_if/if)
+    if (op === 0x45 || op === 0x50) {
+      const size = op === 0x45 ? 4 : 8;
+      const x = s.popForRead();
+      a.testRR(size, x.r, x.r);
+      return this.condResult(Cond.E, x.r, x.owned);
+    }
+    if (I32_CMP[op] !== undefined || I64_CMP[op] !== undefined) {
+      const size = I32_CMP[op] !== undefined ? 4 : 8;
+      const cc = I32_CMP[op] ?? I64_CMP[op];
+      const b = s.popOperand();
+      const x = s.popForRead();
+      this.aluWith(Alu.cmp, size, x.r, b);
+      return this.condResult(cc, x.r, x.owned);
+    }
+    if (op >= 0x5b && op <= 0x66) return this.floatCompare(op);
+    switch (op) {
+      case 0x67: return this.bitCount('clz', 4);
+      case 0x68: return this.bitCount('ctz', 4);
+      case 0x69: return this.bitCount('popcnt', 4);
+      case 0x79: return this.bitCount('clz', 8);
+      case 0x7a: return this.bitCount('ctz', 8);
+      case 0x7b: return this.bitCount('popcnt', 8);
+    }
+    if (INT_BINARY[op]) {
+      const [size, alu] = INT_BINARY[op];
+      const t: ValType = size === 4 ? 'i32' : 'i64';
+      const b = s.popOperand();
+      if (alu !== 'mul' && this.pinnedOperand(alu, size, t, b)) return;
+      const { r: x } = s.popReg();
+      if (alu === 'mul') {
+        if (typeof b.op === 'bigint' && fitsImm(b.op, size)) a.imulRRI(size, x, x, immOf(b.op, size));
+        else if (typeof b.op === 'bigint') {
+          a.movRI(Reg.rax, b.op);
+          a.imulRR(size, x, Reg.rax);
+        } else a.imulRR(size, x, b.op);
+      } else this.aluWith(alu, size, x, b);
+      if (alu !== Alu.cmp) s.release(b);
+      s.pushReg(t, x);
+      return;
+    }
+    switch (op) {
+      case 0x6d: case 0x6e: case 0x6f: case 0x70: return this.divRem(4, op - 0x6d);
+      case 0x7f: case 0x80: case 0x81: case 0x82: return this.divRem(8, op - 0x7f);
+      case 0x74: return this.shift(4, Shift.shl);
+      case 0x75: return this.shift(4, Shift.sar);
+      case 0x76: return this.shift(4, Shift.shr);
+      case 0x77: return this.shift(4, Shift.rol);
+      case 0x78: return this.shift(4, Shift.ror);
+      case 0x86: return this.shift(8, Shift.shl);
+      case 0x87: return this.shift(8, Shift.sar);
+      case 0x88: return this.shift(8, Shift.shr);
+      case 0x89: return this.shift(8, Shift.rol);
+      case 0x8a: return this.shift(8, Shift.ror);
+    }
+    if (op >= 0x8b && op <= 0xa6) return this.floatArith(op);
+    return this.conversion(op);
+  }
+
+  /** Is the next instruction local.set/local.tee of local i? */
+  private nextIsSetOf(i: number): boolean {
+    const bytes = this.r.bytes;
+    const op = bytes[this.r.pos];
+    if (op !== 0x21 && op !== 0x22) return false;
+    const probe = new Reader(bytes, this.r.pos + 1);
+    try {
+      return probe.u32() === i;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Binary ALU op whose left operand is a pinned local: update it in place when the result goes
+   *  back to the same local (`x = x op b`), else use lea / the right operand's register. */
+  private pinnedOperand(alu: Alu, size: 4 | 8, t: ValType, b: { v: Val; op: number | Mem | bigint }): boolean {
+    const a = this.asm, s = this.stack;
+    const top = s.peek();
+    if (top.loc.k !== 'local') return false;
+    const i = top.loc.i;
+    const pr = s.pinned.get(i);
+    if (pr === undefined) return false;
+    if (this.nextIsSetOf(i)) {
+      s.pop();
+      s.materializeLocal(i);
+      this.aluWith(alu, size, pr, b);
+      if (alu !== Alu.cmp) s.release(b);
+      s.push({ t, loc: { k: 'local', i } });
+      return true;
+    }
+    if (typeof b.op === 'bigint' && (alu === Alu.add || alu === Alu.sub) && fitsImm(b.op, size)) {
+      s.pop();
+      const imm = immOf(b.op, size);
+      const disp = alu === Alu.add ? imm : size === 4 ? (-imm | 0) : -imm;
+      if (disp < -0x80000000 || disp > 0x7fffffff) {
+        s.push(top);
+        return false;
+      }
+      const dst = s.allocGpr();
+      a.lea(size, dst, mem(pr, disp));
+      s.pushReg(t, dst);
+      return true;
+    }
+    const commutative = alu === Alu.add || alu === Alu.and || alu === Alu.or || alu === Alu.xor;
+    if (commutative && typeof b.op === 'number' && b.v.loc.k === 'reg') {
+      s.pop();
+      a.aluRR(alu, size, b.op, pr);
+      s.pushReg(t, b.op);
+      return true;
+    }
+    return false;
+  }
+
+  private aluWith(alu: Alu, size: 4 | 8, x: number, b: { v: Val; op: number | Mem | bigint }): void {
+    const a = this.asm;
+    if (typeof b.op === 'bigint') {
+      if (fitsImm(b.op, size)) a.aluRI(alu, size, x, immOf(b.op, size));
+      else {
+        a.movRI(Reg.rax, b.op);
+        a.aluRR(alu, size, x, Reg.rax);
+      }
+    } else if (typeof b.op === 'number') {
+      a.aluRR(alu, size, x, b.op);
+      if (alu === Alu.cmp) this.stack.release(b);
+    } else a.aluRM(alu, size, x, b.op);
+  }
+
+  /** Flags hold a condition: fuse into the next br_if/if, else materialise 0/1 in x. */
+  private condResult(cc: Cond, x: number, owned = true): void {
+    const a = this.asm, s = this.stack;
+    if (!owned) {
+      // x is a pinned local: the result needs a register of its own (movs keep the flags)
+      if (!this.nextConsumesFlags()) {
+        const dst = s.allocGpr();
+        a.setcc(cc, dst);
+        a.movzx8(dst, dst);
+        s.pushReg('i32', dst);
+        return;
+      }
+      x = s.allocGpr();
+    }
+    if (this.nextConsumesFlags()) {
+      s.freeReg('i32', x);
+      // a placeholder value; popCondition consumes it via pendingCond
+      s.push({ t: 'i32', loc: { k: 'const', bits: 0n } });
+      this.pendingCond = cc;
+      return;
+    }
+    a.setcc(cc, x);
+    a.movzx8(x, x);
+    s.pushReg('i32', x);
+  }
+
+  private bitCount(kind: 'clz' | 'ctz' | 'popcnt', size: 4 | 8): void {
+    const a = this.asm, s = this.stack;
+    const { r: x } = s.popReg();
+    const bits = size * 8;
+    if (kind === 'popcnt') a.popcnt(size, x, x);
+    else if (kind === 'clz') {
+      a.movRI(Reg.rax, 2 * bits - 1);
+      a.bsr(size, x, x);
+      a.cmov(Cond.E, size, x, Reg.rax);
+      a.aluRI(Alu.xor, size, x, bits - 1);
+    } else {
+      a.movRI(Reg.rax, bits);
+      a.bsf(size, x, x);
+      a.cmov(Cond.E, size, x, Reg.rax);
+    }
+    s.pushReg(size === 4 ? 'i32' : 'i64', x);
+  }
+
+  /** kind: 0 div_s, 1 div_u, 2 rem_s, 3 rem_u */
+  private divRem(size: 4 | 8, kind: number): void {
+    const a = this.asm, s = this.stack;
+    const t: ValType = size === 4 ? 'i32' : 'i64';
+    const bv = s.peek();
+    let divisor: number;
+    let constB: bigint | undefined;
+    if (bv.loc.k === 'const') constB = size === 4 ? BigInt.asIntN(32, bv.loc.bits) : BigInt.asIntN(64, bv.loc.bits);
+    const b = s.popReg();
+    divisor = b.r;
+    s.popInto(Reg.rax);
+    if (constB === undefined || constB === 0n) {
+      a.testRR(size, divisor, divisor);
+      this.trapIf(Cond.E, 'divideByZero');
+    }
+    const signed = kind === 0 || kind === 2;
+    const done = a.label();
+    if (signed && (constB === undefined || constB === -1n)) {
+      const normal = a.label();
+      a.aluRI(Alu.cmp, size, divisor, -1);
+      a.jcc(Cond.NE, normal);
+      if (kind === 0) {
+        // INT_MIN / -1 overflows
+        if (size === 4) a.aluRI(Alu.cmp, 4, Reg.rax, -0x80000000);
+        else {
+          a.movRI(Reg.rdx, SIGN64);
+          a.aluRR(Alu.cmp, 8, Reg.rax, Reg.rdx);
+        }
+        this.trapIf(Cond.E, 'overflow');
+      } else {
+        a.aluRR(Alu.xor, 4, Reg.rdx, Reg.rdx);
+        a.jmp(done);
+      }
+      a.bind(normal);
+    }
+    if (signed) {
+      a.signExtendAx(size);
+      a.idiv(size, divisor);
+    } else {
+      a.aluRR(Alu.xor, 4, Reg.rdx, Reg.rdx);
+      a.div(size, divisor);
+    }
+    a.bind(done);
+    const res = kind === 0 || kind === 1 ? Reg.rax : Reg.rdx;
+    a.movRR(size, divisor, res);
+    s.pushReg(t, divisor);
+  }
+
+  private shift(size: 4 | 8, sh: Shift): void {
+    const a = this.asm, s = this.stack;
+    const t: ValType = size === 4 ? 'i32' : 'i64';
+    const bv = s.peek();
+    if (bv.loc.k === 'const') {
+      s.pop();
+      const n = Number(bv.loc.bits & BigInt(size * 8 - 1));
+      const { r: x } = s.popReg();
+      if (n) a.shiftI(sh, size, x, n);
+      else if (size === 4) a.movRR(4, x, x);
+      s.pushReg(t, x);
+      return;
+    }
+    s.popInto(Reg.rcx);
+    const { r: x } = s.popReg();
+    a.shiftCl(sh, size, x);
+    s.pushReg(t, x);
+  }
+
+  // ---- floats -------------------------------------------------------------------------------------
+  private floatCompare(op: number): void {
+    const a = this.asm, s = this.stack;
+    const dbl = op >= 0x61;
+    const k = dbl ? op - 0x61 : op - 0x5b; // eq ne lt gt le ge
+    const b = s.popReg();
+    const x = s.popReg();
+    if (k >= 2 && this.nextConsumesFlags()) {
+      // lt/gt/le/ge are one condition (false when unordered): fuse with the br_if/if
+      if (k === 2 || k === 4) a.ucomis(dbl, b.r, x.r);
+      else a.ucomis(dbl, x.r, b.r);
+      s.freeReg(b.v.t, b.r);
+      s.freeReg(x.v.t, x.r);
+      s.push({ t: 'i32', loc: { k: 'const', bits: 0n } });
+      this.pendingCond = k <= 3 ? Cond.A : Cond.AE;
+      return;
+    }
+    const dst = s.allocGpr();
+    switch (k) {
+      case 0: // eq: ZF=1 and PF=0
+        a.ucomis(dbl, x.r, b.r);
+        a.setcc(Cond.E, dst);
+        a.setcc(Cond.NP, Reg.rax);
+        a.aluRR(Alu.and, 4, dst, Reg.rax);
+        break;
+      case 1: // ne: ZF=0 or PF=1
+        a.ucomis(dbl, x.r, b.r);
+        a.setcc(Cond.NE, dst);
+        a.setcc(Cond.P, Reg.rax);
+        a.aluRR(Alu.or, 4, dst, Reg.rax);
+        break;
+      case 2: a.ucomis(dbl, b.r, x.r); a.setcc(Cond.A, dst); break; // lt
+      case 3: a.ucomis(dbl, x.r, b.r); a.setcc(Cond.A, dst); break; // gt
+      case 4: a.ucomis(dbl, b.r, x.r); a.setcc(Cond.AE, dst); break; // le
+      case 5: a.ucomis(dbl, x.r, b.r); a.setcc(Cond.AE, dst); break; // ge
+    }
+    a.movzx8(dst, dst);
+    s.freeReg(b.v.t, b.r);
+    s.freeReg(x.v.t, x.r);
+    s.pushReg('i32', dst);
+  }
+
+  private floatArith(op: number): void {
+    const a = this.asm, s = this.stack;
+    const dbl = op >= 0x99;
+    const k = dbl ? op - 0x99 : op - 0x8b;
+    const t: ValType = dbl ? 'f64' : 'f32';
+    // k: 0 abs 1 neg 2 ceil 3 floor 4 trunc 5 nearest 6 sqrt 7 add 8 sub 9 mul 10 div 11 min 12 max 13 copysign
+    if (k <= 6) {
+      const { r: x } = s.popReg();
+      if (k <= 1) {
+        a.movqRX(dbl, Reg.rax, x);
+        if (dbl) {
+          a.movRI(Reg.rcx, k === 0 ? SIGN64 - 1n : SIGN64);
+          a.aluRR(k === 0 ? Alu.and : Alu.xor, 8, Reg.rax, Reg.rcx);
+        } else a.aluRI(k === 0 ? Alu.and : Alu.xor, 4, Reg.rax, k === 0 ? 0x7fffffff : -0x80000000);
+        a.movqXR(dbl, x, Reg.rax);
+      } else if (k <= 5) a.round(dbl, x, x, [2, 1, 3, 0][k - 2] | 8);
+      else a.arith(0x51, dbl, x, x);
+      s.pushReg(t, x);
+      return;
+    }
+    const b = s.popReg();
+    const { r: x } = s.popReg();
+    if (k <= 10) a.arith([0x58, 0x5c, 0x59, 0x5e][k - 7], dbl, x, b.r);
+    else if (k <= 12) {
+      const isMin = k === 11;
+      const nan = a.label(), equal = a.label(), done = a.label();
+      a.ucomis(dbl, x, b.r);
+      a.jcc(Cond.P, nan);
+      a.jcc(Cond.E, equal);
+      a.arith(isMin ? 0x5d : 0x5f, dbl, x, b.r);
+      a.jmp(done);
+      a.bind(equal); // equal (possibly +0 / -0): min ors the sign bits, max ands them
+      a.logic(isMin ? 0x56 : 0x54, dbl, x, b.r);
+      a.jmp(done);
+      a.bind(nan);
+      a.arith(0x58, dbl, x, b.r); // NaN + anything = a quiet NaN
+      a.bind(done);
+    } else {
+      // copysign
+      a.movqRX(dbl, Reg.rax, x);
+      a.movqRX(dbl, Reg.rcx, b.r);
+      if (dbl) {
+        a.movRI(Reg.rdx, SIGN64);
+        a.aluRR(Alu.and, 8, Reg.rcx, Reg.rdx);
+        a.not(8, Reg.rdx);
+        a.aluRR(Alu.and, 8, Reg.rax, Reg.rdx);
+        a.aluRR(Alu.or, 8, Reg.rax, Reg.rcx);
+      } else {
+        a.aluRI(Alu.and, 4, Reg.rcx, -0x80000000);
+        a.aluRI(Alu.and, 4, Reg.rax, 0x7fffffff);
+        a.aluRR(Alu.or, 4, Reg.rax, Reg.rcx);
+      }
+      a.movqXR(dbl, x, Reg.rax);
+    }
+    s.freeReg(t, b.r);
+    s.pushReg(t, x);
+  }
+
+  private conversion(op: number): void {
+    const a = this.asm, s = this.stack;
+    switch (op) {
+      case 0xa7: { // i32.wrap_i64
+        const { r: x } = s.popReg();
+        a.movRR(4, x, x);
+        return s.pushReg('i32', x);
+      }
+      case 0xa8: case 0xa9: case 0xaa: case 0xab: // i32.trunc_f32_s/u, f64_s/u
+      case 0xae: case 0xaf: case 0xb0: case 0xb1: { // i64.trunc_...
+        const to64 = op >= 0xae;
+        const k = to64 ? op - 0xae : op - 0xa8;
+        return this.truncTrapping(k >= 2, (k & 1) === 0, to64);
+      }
+      case 0xac: case 0xad: { // i64.extend_i32_s/u
+        const { r: x } = s.popReg();
+        if (op === 0xac) a.movsx(4, 8, x, x);
+        else a.movRR(4, x, x);
+        return s.pushReg('i64', x);
+      }
+      case 0xb2: case 0xb3: case 0xb4: case 0xb5: // f32.convert_i32_s/u, i64_s/u
+      case 0xb7: case 0xb8: case 0xb9: case 0xba: { // f64.convert...
+        const dbl = op >= 0xb7;
+        const k = dbl ? op - 0xb7 : op - 0xb2;
+        return this.convertInt(dbl, k >= 2, (k & 1) === 0);
+      }
+      case 0xb6: case 0xbb: { // f32.demote_f64 / f64.promote_f32
+        const { r: x } = s.popReg();
+        a.cvtFloat(op === 0xbb, x, x);
+        return s.pushReg(op === 0xbb ? 'f64' : 'f32', x);
+      }
+      case 0xbc: case 0xbd: { // i32/i64.reinterpret_f
+        const dbl = op === 0xbd;
+        const { v, r: x } = s.popReg();
+        const dst = s.allocGpr();
+        a.movqRX(dbl, dst, x);
+        s.freeReg(v.t, x);
+        return s.pushReg(dbl ? 'i64' : 'i32', dst);
+      }
+      case 0xbe: case 0xbf: { // f32/f64.reinterpret_i
+        const dbl = op === 0xbf;
+        const { v, r: x } = s.popReg();
+        const dst = s.allocXmm();
+        a.movqXR(dbl, dst, x);
+        s.freeReg(v.t, x);
+        return s.pushReg(dbl ? 'f64' : 'f32', dst);
+      }
+      case 0xc0: case 0xc1: case 0xc2: case 0xc3: case 0xc4: { // sign extension
+        const { r: x } = s.popReg();
+        if (op === 0xc0) a.movsx(1, 4, x, x);
+        else if (op === 0xc1) a.movsx(2, 4, x, x);
+        else if (op === 0xc2) a.movsx(1, 8, x, x);
+        else if (op === 0xc3) a.movsx(2, 8, x, x);
+        else a.movsx(4, 8, x, x);
+        return s.pushReg(op <= 0xc1 ? 'i32' : 'i64', x);
+      }
+    }
+    this.fail(`unsupported opcode 0x${op.toString(16)}`);
+  }
+
+  /** Loads an f64 constant into xmm scratch 2. */
+  private f64const(x: number, v: number): void {
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, v, true);
+    this.asm.movRI(Reg.rax, buf.getBigUint64(0, true));
+    this.asm.movqXR(true, x, Reg.rax);
+  }
+
+  /** Pops a float, converts f32 to f64 (exact) into xmm scratch, returns it. */
+  private popAsF64(fromF64: boolean): number {
+    const s = this.stack, a = this.asm;
+    const { v, r: x } = s.popReg();
+    if (fromF64) a.movaps(XMM_SCRATCH, x);
+    else a.cvtFloat(true, XMM_SCRATCH, x);
+    s.freeReg(v.t, x);
+    return XMM_SCRATCH;
+  }
+
+  private truncTrapping(fromF64: boolean, signed: boolean, to64: boolean): void {
+    const a = this.asm, s = this.stack;
+    const x = this.popAsF64(fromF64);
+    const dst = s.allocGpr();
+    a.ucomis(true, x, x);
+    this.trapIf(Cond.P, 'invalidConversion');
+    const hi = to64 ? (signed ? 2 ** 63 : 2 ** 64) : signed ? 2 ** 31 : 2 ** 32;
+    const lo = to64 ? (signed ? -(2 ** 63) : -1) : signed ? -(2 ** 31) - 1 : -1;
+    this.f64const(XMM_SCRATCH2, hi);
+    a.ucomis(true, x, XMM_SCRATCH2);
+    this.trapIf(Cond.AE, 'overflow');
+    this.f64const(XMM_SCRATCH2, lo);
+    a.ucomis(true, x, XMM_SCRATCH2);
+    // x <= lo traps, except i64 signed where lo = -2^63 itself is valid
+    this.trapIf(to64 && signed ? Cond.B : Cond.BE, 'overflow');
+    this.emitTruncate(x, dst, signed, to64);
+    s.pushReg(to64 ? 'i64' : 'i32', dst);
+  }
+
+  /** x in range (checked): truncate into dst. */
+  private emitTruncate(x: number, dst: Reg, signed: boolean, to64: boolean): void {
+    const a = this.asm;
+    if (!to64) {
+      a.cvtts2si(true, 8, dst, x);
+      a.movRR(4, dst, dst);
+      return;
+    }
+    if (signed) {
+      a.cvtts2si(true, 8, dst, x);
+      return;
+    }
+    const big = a.label(), done = a.label();
+    this.f64const(XMM_SCRATCH2, 2 ** 63);
+    a.ucomis(true, x, XMM_SCRATCH2);
+    a.jcc(Cond.AE, big);
+    a.cvtts2si(true, 8, dst, x);
+    a.jmp(done);
+    a.bind(big);
+    a.arith(0x5c, true, x, XMM_SCRATCH2);
+    a.cvtts2si(true, 8, dst, x);
+    a.movRI(Reg.rax, SIGN64);
+    a.aluRR(Alu.xor, 8, dst, Reg.rax);
+    a.bind(done);
+  }
+
+  /** 0xFC 0..7: saturating truncations. */
+  private truncSat(sub: number): void {
+    const a = this.asm, s = this.stack;
+    const to64 = sub >= 4;
+    const k = sub & 3;
+    const fromF64 = k >= 2, signed = (k & 1) === 0;
+    const x = this.popAsF64(fromF64);
+    const dst = s.allocGpr();
+    const done = a.label(), tooHigh = a.label(), tooLow = a.label(), isNan = a.label();
+    a.ucomis(true, x, x);
+    a.jcc(Cond.P, isNan);
+    const hi = to64 ? (signed ? 2 ** 63 : 2 ** 64) : signed ? 2 ** 31 : 2 ** 32;
+    const lo = to64 ? (signed ? -(2 ** 63) : -1) : signed ? -(2 ** 31) - 1 : -1;
+    this.f64const(XMM_SCRATCH2, hi);
+    a.ucomis(true, x, XMM_SCRATCH2);
+    a.jcc(Cond.AE, tooHigh);
+    this.f64const(XMM_SCRATCH2, lo);
+    a.ucomis(true, x, XMM_SCRATCH2);
+    a.jcc(to64 && signed ? Cond.B : Cond.BE, tooLow);
+    this.emitTruncate(x, dst, signed, to64);
+    a.jmp(done);
+    a.bind(isNan);
+    a.aluRR(Alu.xor, 4, dst, dst);
+    a.jmp(done);
+    a.bind(tooHigh);
+    a.movRI(dst, to64 ? (signed ? SIGN64 - 1n : (1n << 64n) - 1n) : signed ? 0x7fffffffn : 0xffffffffn);
+    a.jmp(done);
+    a.bind(tooLow);
+    if (!signed) a.aluRR(Alu.xor, 4, dst, dst);
+    else a.movRI(dst, to64 ? SIGN64 : 0x80000000n);
+    a.bind(done);
+    s.pushReg(to64 ? 'i64' : 'i32', dst);
+  }
+
+  private convertInt(dbl: boolean, from64: boolean, signed: boolean): void {
+    const a = this.asm, s = this.stack;
+    const { v, r: x } = s.popReg();
+    const dst = s.allocXmm();
+    if (!from64) {
+      if (signed) a.movsx(4, 8, Reg.rax, x);
+      else a.movRR(4, Reg.rax, x);
+      a.cvtsi2s(dbl, 8, dst, Reg.rax);
+    } else if (signed) a.cvtsi2s(dbl, 8, dst, x);
+    else {
+      const big = a.label(), done = a.label();
+      a.testRR(8, x, x);
+      a.jcc(Cond.S, big);
+      a.cvtsi2s(dbl, 8, dst, x);
+      a.jmp(done);
+      a.bind(big);
+      // halve with the low bit kept sticky (round-to-odd), convert, double
+      a.movRR(8, Reg.rax, x);
+      a.shiftI(Shift.shr, 8, Reg.rax, 1);
+      a.movRR(8, Reg.rcx, x);
+      a.aluRI(Alu.and, 8, Reg.rcx, 1);
+      a.aluRR(Alu.or, 8, Reg.rax, Reg.rcx);
+      a.cvtsi2s(dbl, 8, dst, Reg.rax);
+      a.arith(0x58, dbl, dst, dst);
+      a.bind(done);
+    }
+    s.freeReg(v.t, x);
+    s.pushReg(dbl ? 'f64' : 'f32', dst);
+  }
+}
+
+function fitsImm(v: bigint, size: 4 | 8): boolean {
+  if (size === 4) return true; // any 32-bit value is a valid imm32 for a 32-bit op
+  const x = BigInt.asIntN(64, v);
+  return x >= -0x80000000n && x <= 0x7fffffffn;
+}
+function immOf(v: bigint, size: 4 | 8): number {
+  return size === 4 ? Number(BigInt.asIntN(32, v)) : Number(BigInt.asIntN(64, v));
+}

@@ -1,0 +1,4 @@
+// The WebAssembly spec suite on the v8 session, chunk 2 of 2 (see lib/suite.ts).
+import { defineSpecTests } from './lib/suite.ts';
+
+defineSpecTests('v8', 1, 2);
