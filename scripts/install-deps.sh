@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   wabt binutils
   # the Xen test host (scripts/xen-host): hypervisor, toolstack, dom0 kernel, QEMU, PVGrub
   qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64
-  busybox-static grub-xen-bin grub-common cpio e2fsprogs
+  busybox-static grub-xen-bin grub-common cpio e2fsprogs xz-utils
 )
 
 missing=()
