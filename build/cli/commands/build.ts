@@ -74,7 +74,7 @@ async function buildSmalltalkApp(entry: string, kind: EntryKind, target: Target,
         writeFileSync(imagePath, result.image);
       }
     } else if (target === 'node') {
-      writeFileSync(out, readFileSync(imagePath));
+      writeFileSync(out, new Uint8Array(readFileSync(imagePath)));
       summary.outputs.push(out);
     }
     if (target === 'node') {
