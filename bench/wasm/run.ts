@@ -16,6 +16,7 @@ import { findAotCompiler } from './aot.ts';
 import { runProcess, type NativeRun } from './native-run.ts';
 import { RESULTS_HEADING, fmtMs, fmtRatio, geomean, markdownTable, median, updateResultsFile, type Cell } from './report.ts';
 import { buildWasm2c, wasm2cUnavailable } from './wasm2c.ts';
+import { describeCompileSpeed, measureCompileSpeed, vmWasm } from './compile-speed.ts';
 import { buildWorkload, cacheDir, listWorkloads, repoRoot, type BuiltWorkload } from './workloads.ts';
 
 const RUN_TIMEOUT_MS = 60_000;
@@ -219,6 +220,18 @@ export async function main(argv: string[]): Promise<number> {
         `median of ${opts.reps} compiles each, in-process after a warm-up; the modules are small, so this is mostly per-module cost)`
       : 'n/a: no workload compiled';
 
+  // Compile speed where it means something: the largest module we have (the VM).
+  let vmSpeed: string;
+  if (aotMissing) vmSpeed = `n/a: ${aotMissing}`;
+  else {
+    try {
+      vmSpeed = describeCompileSpeed(await measureCompileSpeed(await vmWasm()));
+    } catch (e) {
+      vmSpeed = `n/a: ${firstLine(e instanceof Error ? e.message : String(e)).slice(0, 120)}`;
+    }
+  }
+  progress(`AOT compile speed (VM): ${vmSpeed}`);
+
   const command = `npm run bench -- wasm${opts.reps !== 3 ? ` --reps ${opts.reps}` : ''}${opts.only ? ` --only ${opts.only.join(',')}` : ''}` +
     `   (or: node --import tsx bench/wasm/run.ts${argv.length ? ` ${argv.filter((a) => a !== '--no-write' && a !== '--json').join(' ')}` : ''})`;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -228,9 +241,9 @@ export async function main(argv: string[]): Promise<number> {
 
   if (opts.json) {
     const aotCompileMs = Object.fromEntries(rows.filter((r) => r.oursCompile.length).map((r) => [r.name, median(r.oursCompile)]));
-    process.stdout.write(`${JSON.stringify({ rows: table, aotCompile: speed, aotCompileMs, environment: env, failures: failures.map((r) => r.name) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ rows: table, aotCompile: speed, aotCompileVm: vmSpeed, aotCompileMs, environment: env, failures: failures.map((r) => r.name) }, null, 2)}\n`);
   } else {
-    process.stdout.write(`\n${md}\n\nAOT compile speed: ${speed}\n`);
+    process.stdout.write(`\n${md}\n\nAOT compile speed: ${vmSpeed}.\nOn the workloads: ${speed}\n`);
   }
 
   if (opts.write) {
@@ -243,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
       '',
       md,
       '',
-      `AOT compile speed: ${speed}.`,
+      `AOT compile speed (target: at least 1 MB/s): ${vmSpeed}. On the small workload modules: ${speed}.`,
       '',
       `Medians of ${opts.reps} runs. V8 ms: the \`_start\` call alone in a fresh Node process, TurboFan only`,
       `(\`node ${V8_FLAGS.join(' ')}\`); "incl. compile" adds WebAssembly.compile (eager) and instantiation.`,

@@ -9,10 +9,7 @@ import {
 } from './abi.ts';
 import { ValueStack, is64, isFloat, type Val } from './regalloc.ts';
 
-/** Registers that hold pinned locals (never used as scratch by inline sequences; clobbered by
- *  calls, so saved to the locals' frame homes around them). */
-const PINNED_GPRS: Reg[] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r11, Reg.r10];
-const PINNED_XMMS: number[] = [13, 12, 11, 10, 9, 8, 7, 6];
+import { assignPinned, weighLocalUses } from './pinning.ts';
 import { Reader } from './body-reader.ts';
 import type { ProgramObject } from './object.ts';
 import { WasmError, type FuncType, type ValType, type WasmModule } from './wasm/module.ts';
@@ -49,6 +46,15 @@ interface Ctl {
   elseLabel?: Label;
   hadElse: boolean;
   unreachable: boolean;
+  /** A block or if with one result and no parameters: every edge to its end delivers the result
+   *  in this register (reserved while the block is open) instead of a stack slot. */
+  resultReg?: number;
+  /** A top-level loop with its own pinned locals: `inner` inside it, `outer` around it. */
+  region?: { outer: Map<number, number>; inner: Map<number, number> };
+  /** A loop `loop (if (head) (then ... br 0 ...))` whose back edges re-evaluate the head (body
+   *  offsets [start, end), end = the `if`) and branch straight to the then-arm: one taken branch
+   *  per iteration instead of a jump back to the test. */
+  rotate?: { start: number; end: number; body?: Label; ifCtl?: Ctl };
 }
 
 interface PendingTrap {
@@ -95,6 +101,11 @@ class FunctionLowering {
   private opOffset = 0;
   private maxOut = 0;
   private deadDepth = 0;
+  private tables: (() => void)[] = [];
+  /** Local-use weights inside each top-level loop, by the offset of its `loop` opcode. */
+  private loopWeights = new Map<number, Float64Array>();
+  /** Index in ctls of the top-level loop being compiled with its own pinned locals. */
+  private regionIndex: number | undefined;
   private pendingCond: Cond | null = null; // flags hold the i32 on top of the stack
   private name: string;
 
@@ -118,39 +129,13 @@ class FunctionLowering {
     );
   }
 
-  /** Picks the locals that live in registers for the whole function: the most used ones, uses
-   *  inside loops weighing 8x per nesting level; only locals used in a loop or used often. */
+  /** Picks the locals that live in registers for the whole function (pinning.ts) and weighs
+   *  the uses inside each top-level loop, which gets its own assignment. */
   private choosePinned(code: Uint8Array): Map<number, number> {
-    const weight = new Float64Array(this.localTypes.length);
-    const r = new Reader(code);
-    const blocks: boolean[] = [];
-    let loopDepth = 0;
-    try {
-      while (r.pos < code.length) {
-        const op = r.u8();
-        if (op === 0x02 || op === 0x03 || op === 0x04) {
-          this.skipBlockType(r);
-          blocks.push(op === 0x03);
-          if (op === 0x03) loopDepth++;
-        } else if (op === 0x0b) {
-          if (blocks.pop()) loopDepth--;
-        } else if (op === 0x20 || op === 0x21 || op === 0x22) {
-          const i = r.u32();
-          if (i < weight.length) weight[i] += 8 ** Math.min(loopDepth, 6);
-        } else this.skipImmediates(op, r);
-      }
-    } catch {
-      return new Map(); // malformed bodies are reported by the main pass
-    }
-    const pinned = new Map<number, number>();
-    const rank = [...weight.keys()].filter((i) => weight[i] >= 6).sort((x, y) => weight[y] - weight[x]);
-    const gprs = [...PINNED_GPRS], xmms = [...PINNED_XMMS];
-    for (const i of rank) {
-      const t = this.localTypes[i];
-      const pool = isFloat(t) ? xmms : gprs;
-      if (pool.length) pinned.set(i, pool.shift()!);
-    }
-    return pinned;
+    const uses = weighLocalUses(new Reader(code), this.localTypes.length, (op, r) => this.skipImmediates(op, r), (r) => this.skipBlockType(r));
+    if (!uses) return new Map();
+    this.loopWeights = uses.loops;
+    return assignPinned(uses.weight, this.localTypes);
   }
   private skipBlockType(r: Reader): void {
     const b = r.bytes[r.pos];
@@ -160,16 +145,28 @@ class FunctionLowering {
 
   /** Pinned locals live in registers that calls clobber: save them to their homes before. */
   private savePinned(): void {
+    // locals saved or reloaded since the last label and not written since: home already current
+    const clean = this.asm.binds === this.cleanBinds ? this.clean : undefined;
     for (const [i, reg] of this.stack.pinned) {
+      if (clean?.has(i)) continue;
       if (isFloat(this.localTypes[i])) this.asm.movsdStore(true, this.stack.localAddr(i), reg);
       else this.asm.store(8, this.stack.localAddr(i), reg);
     }
+    this.markClean();
   }
   private restorePinned(): void {
     for (const [i, reg] of this.stack.pinned) {
       if (isFloat(this.localTypes[i])) this.asm.movsdLoad(true, reg, this.stack.localAddr(i));
       else this.asm.load(8, reg, this.stack.localAddr(i));
     }
+    this.markClean();
+  }
+  /** Pinned locals whose register equals their home, valid while no label is bound (cleanBinds). */
+  private clean = new Set<number>();
+  private cleanBinds = -1;
+  private markClean(): void {
+    this.clean = new Set(this.stack.pinned.keys());
+    this.cleanBinds = this.asm.binds;
   }
 
   private fail(msg: string): never {
@@ -217,7 +214,11 @@ class FunctionLowering {
     const nDeclared = this.localTypes.length - this.nParams;
     if (nDeclared > 0) {
       a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
-      if (nDeclared <= 16) for (let j = 0; j < nDeclared; j++) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
+      // a pinned local's home is written (calls, loop boundaries) before it is ever read
+      if (nDeclared <= 16) {
+        for (let j = 0; j < nDeclared; j++)
+          if (!this.stack.pinned.has(this.nParams + j)) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
+      }
       else {
         a.lea(8, Reg.rdi, mem(Reg.rbp, -16 - 8 * (nDeclared - 1)));
         a.movRI(Reg.rcx, nDeclared);
@@ -243,27 +244,23 @@ class FunctionLowering {
     }
     // epilogue (endBlock bound funcEnd: results already in their slots)
     this.emitReturnFromSlots();
-    // out-of-line trap stubs
+    // out-of-line trap stubs, then jump tables
     for (const t of this.traps) {
       a.bind(t.label);
       obj.trap(TRAP[t.kind], this.message(t.kind, t.offset));
       a.ud2();
       a.byte(TRAP[t.kind]);
     }
+    for (const emit of this.tables) emit();
     let frame = 8 * (1 + nDeclared + this.stack.maxDepth + this.maxOut);
     frame = Math.ceil(frame / 16) * 16;
     a.patch32(frameFix, frame);
     obj.functions.push({ name: this.name, offset: start, size: a.pos - start });
   }
 
-  /** At the function's end label: the results are in slots [height..]: copy to [rbp+16+8i] and return. */
+  /** At the function's end label: every edge has stored the results at [rbp+16+8i] (deliverReturn). */
   private emitReturnFromSlots(): void {
     const a = this.asm;
-    const n = this.type.results.length;
-    for (let i = 0; i < n; i++) {
-      a.load(8, Reg.rax, this.stack.slotAddr(i));
-      a.store(8, mem(Reg.rbp, argOffset(i)), Reg.rax);
-    }
     a.movRR(8, Reg.rsp, Reg.rbp);
     a.pop(Reg.rbp);
     a.ret();
@@ -292,17 +289,135 @@ class FunctionLowering {
   private branchTypes(c: Ctl): ValType[] {
     return c.kind === 'loop' ? c.params : c.results;
   }
-  /** With the stack flushed: move the branch values to the target's slots. Uses rax. */
-  private moveBranchValues(c: Ctl): void {
-    const n = this.branchTypes(c).length;
-    const from = this.stack.length - n;
-    if (from === c.height) return;
-    for (let i = 0; i < n; i++) {
-      this.asm.load(8, Reg.rax, this.stack.slotAddr(from + i));
-      this.asm.store(8, this.stack.slotAddr(c.height + i), Reg.rax);
+  /** Loop rotation: the offset of the `if` ending a loop head made only of straight-line,
+   *  side-effect-free instructions (loads may trap: traps are precise either way), or undefined. */
+  private rotatableHead(pos: number): number | undefined {
+    const p = new Reader(this.r.bytes, pos);
+    try {
+      for (let n = 0; n < 16; n++) {
+        const at = p.pos;
+        const op = p.u8();
+        if (op === 0x04) return p.u8() === 0x40 && at - pos <= 48 ? at : undefined;
+        if (op === 0x20 || op === 0x22 || op === 0x23) p.u32();
+        else if (op === 0x41) p.s32();
+        else if (op === 0x42) p.s64();
+        else if (op >= 0x28 && op <= 0x35) { p.u32(); p.u32(); }
+        else if (!((op >= 0x45 && op <= 0x5a) || op === 0x6a || op === 0x6b || op === 0x6c || (op >= 0x71 && op <= 0x78) ||
+          op === 0x7c || op === 0x7d || op === 0x7e || (op >= 0x83 && op <= 0x8a) || op === 0xa7 || op === 0xac || op === 0xad)) return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+    return undefined;
+  }
+  /** A back edge of a rotated loop: evaluate the head again here and branch to the then-arm, or
+   *  to the `if`'s else label when the test fails. */
+  private rotatedBackEdge(c: Ctl): void {
+    const a = this.asm, s = this.stack, rot = c.rotate!;
+    // values above the loop's height are dead (in slots, after the flush): the head goes on top
+    const pos = this.r.pos, off = this.opOffset;
+    this.r.pos = rot.start;
+    while (this.r.pos < rot.end) {
+      this.opOffset = this.r.pos;
+      this.op(this.r.u8());
+    }
+    if (this.r.pos !== rot.end) this.fail('internal: rotated loop head overran');
+    this.r.pos = pos;
+    this.opOffset = off;
+    const cond = this.popCondition();
+    s.flush();
+    a.jcc(cond, rot.body!);
+    a.jmp(rot.ifCtl!.elseLabel!);
+  }
+  /** At a top-level loop (stack flushed): switch to its own pinned locals. */
+  private enterRegion(c: Ctl): void {
+    const w = this.loopWeights.get(this.opOffset);
+    if (!w || this.regionIndex !== undefined) return;
+    const s = this.stack;
+    const outer = new Map(s.pinned);
+    const inner = assignPinned(w, this.localTypes, s.reserved, outer);
+    this.movePinned(outer, inner);
+    s.setPinned(inner);
+    c.region = { outer, inner };
+    this.regionIndex = this.ctls.length; // c is pushed next
+  }
+  /** Moves pinned locals between assignments through their frame homes (only `mov`s). */
+  private movePinned(from: Map<number, number>, to: Map<number, number>): void {
+    const a = this.asm, s = this.stack;
+    this.cleanBinds = -1;
+    for (const [i, r] of from) {
+      if (to.get(i) === r) continue;
+      if (isFloat(this.localTypes[i])) a.movsdStore(true, s.localAddr(i), r);
+      else a.store(8, s.localAddr(i), r);
+    }
+    for (const [i, r] of to) {
+      if (from.get(i) === r) continue;
+      const t = this.localTypes[i];
+      if (isFloat(t)) a.movsdLoad(true, r, s.localAddr(i));
+      else a.load(is64(t) ? 8 : 4, r, s.localAddr(i));
     }
   }
+  /** Does a branch to c leave the current top-level loop for code outside it? (Branches to the
+   *  function's end need nothing: pinned locals are dead there.) */
+  private isExit(c: Ctl): boolean {
+    if (this.regionIndex === undefined) return false;
+    const k = this.ctls.indexOf(c);
+    return k > 0 && k < this.regionIndex;
+  }
+  private emitExit(c: Ctl): void {
+    if (!this.isExit(c)) return;
+    const region = this.ctls[this.regionIndex!].region!;
+    this.movePinned(region.inner, region.outer);
+  }
+  /** Stores the function's results (the top values) in the result area [rbp+16+8i] for a branch
+   *  that leaves the function. One result goes straight from where it lives (the values below it
+   *  are dead); several go through their slots, so that none still reads a parameter's home
+   *  (the same words) after an earlier result overwrote it. */
+  private deliverReturn(): void {
+    const s = this.stack, n = this.type.results.length;
+    if (n > 1) s.flush();
+    for (let i = 0; i < n; i++) s.storeTo(s.length - n + i, mem(Reg.rbp, argOffset(i)));
+  }
+  private reserveResult(c: Ctl): void {
+    if (c.params.length === 0 && c.results.length === 1) c.resultReg = this.stack.reserve(c.results[0]);
+  }
+  /** For a target with a result register: moves the top value there (popping it unless `keep`);
+   *  returns false for other targets. Only `mov`s: fused-compare flags survive. */
+  private deliverResult(c: Ctl, keep: boolean): boolean {
+    if (c.resultReg === undefined) return false;
+    const s = this.stack;
+    if (keep) s.load(s.peek(), c.resultReg);
+    else {
+      const v = s.pop();
+      s.load(v, c.resultReg);
+      s.free(v);
+    }
+    return true;
+  }
+  /** With the stack flushed: move the branch values to the target's slots (or result register). Uses rax. */
+  private moveBranchValues(c: Ctl): void {
+    if (c === this.ctls[0]) return this.deliverReturn();
+    if (c.resultReg !== undefined) this.stack.load(this.stack.peek(), c.resultReg);
+    else {
+      const n = this.branchTypes(c).length;
+      const from = this.stack.length - n;
+      if (from !== c.height) {
+        for (let i = 0; i < n; i++) {
+          this.asm.load(8, Reg.rax, this.stack.slotAddr(from + i));
+          this.asm.store(8, this.stack.slotAddr(c.height + i), Reg.rax);
+        }
+      }
+    }
+    this.emitExit(c);
+  }
+  /** About to emit `jmp target` with no code since the last labels were bound: jumps to those
+   *  labels may go to target directly. */
+  private threadHere(target: Label): void {
+    for (const l of this.asm.labelsHere()) this.asm.redirect(l, target);
+  }
   private needsMove(c: Ctl): boolean {
+    if (c === this.ctls[0]) return this.type.results.length > 0;
+    if (c.resultReg !== undefined || this.isExit(c)) return true;
     const n = this.branchTypes(c).length;
     return n > 0 && this.stack.length - n !== c.height;
   }
@@ -327,8 +442,12 @@ class FunctionLowering {
       this.asm.aluRR(Alu.xor, 4, Reg.rax, Reg.rax); // sets ZF=1
       if (BigInt.asUintN(32, v.loc.bits) !== 0n) this.asm.aluRI(Alu.cmp, 4, Reg.rax, 1); // ZF=0
     } else {
-      this.stack.load(v, Reg.rax);
-      this.asm.testRR(4, Reg.rax, Reg.rax);
+      const pr = v.loc.k === 'local' ? this.stack.pinned.get(v.loc.i) : undefined;
+      if (pr !== undefined) this.asm.testRR(4, pr, pr);
+      else {
+        this.stack.load(v, Reg.rax);
+        this.asm.testRR(4, Reg.rax, Reg.rax);
+      }
     }
     return Cond.NE;
   }
@@ -359,9 +478,17 @@ class FunctionLowering {
         s.flush();
         const c: Ctl = { kind: op === 0x02 ? 'block' : 'loop', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), hadElse: false, unreachable: false };
         if (op === 0x03) {
+          this.enterRegion(c);
+          if (!bt.params.length && !bt.results.length) {
+            const end = this.rotatableHead(r.pos);
+            if (end !== undefined) c.rotate = { start: r.pos, end };
+          }
           c.target = a.label();
           a.bind(c.target);
-        } else c.target = c.end;
+        } else {
+          c.target = c.end;
+          this.reserveResult(c);
+        }
         this.ctls.push(c);
         return;
       }
@@ -372,11 +499,18 @@ class FunctionLowering {
         const c: Ctl = { kind: 'if', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), elseLabel: a.label(), hadElse: false, unreachable: false };
         c.target = c.end;
         a.jcc(invertCond(cond), c.elseLabel!);
+        if (top.rotate?.end === this.opOffset && !bt.params.length && !bt.results.length) {
+          top.rotate.body = a.label();
+          a.bind(top.rotate.body);
+          top.rotate.ifCtl = c;
+        }
+        this.reserveResult(c);
         this.ctls.push(c);
         return;
       }
       case 0x05: { // else
         if (top.kind !== 'if') this.fail('else without if');
+        this.deliverResult(top, false);
         s.flush();
         a.jmp(top.end);
         a.bind(top.elseLabel!);
@@ -385,27 +519,58 @@ class FunctionLowering {
         return;
       }
       case 0x0b: { // end
+        if (top.kind === 'func') {
+          this.deliverReturn();
+          this.endBlock(top);
+          return;
+        }
+        this.deliverResult(top, false);
         s.flush();
         this.endBlock(top);
         return;
       }
       case 0x0c: { // br
         const c = this.ctlAt(r.u32());
+        if (c === this.ctls[0]) {
+          this.deliverReturn();
+          a.jmp(c.target);
+          this.markUnreachable();
+          return;
+        }
+        const delivered = this.deliverResult(c, false);
         s.flush();
-        this.moveBranchValues(c);
-        a.jmp(c.target);
+        if (!delivered) this.moveBranchValues(c);
+        else this.emitExit(c);
+        if (c.rotate?.body) this.rotatedBackEdge(c);
+        else {
+          this.threadHere(c.target);
+          a.jmp(c.target);
+        }
         this.markUnreachable();
         return;
       }
       case 0x0d: { // br_if
         const c = this.ctlAt(r.u32());
         const cond = this.popCondition();
+        if (c === this.ctls[0]) {
+          // a conditional return: results go to the result area on the taken path only
+          if (this.type.results.length > 1) s.flush();
+          const skip = a.label();
+          a.jcc(invertCond(cond), skip);
+          this.deliverReturn();
+          a.jmp(c.target);
+          a.bind(skip);
+          return;
+        }
+        // a result register is dead until the block's end: fill it whether or not we branch
+        const delivered = this.deliverResult(c, true);
         s.flush();
-        if (!this.needsMove(c)) a.jcc(cond, c.target);
+        if (!this.isExit(c) && (delivered || !this.needsMove(c))) a.jcc(cond, c.target);
         else {
           const skip = a.label();
           a.jcc(invertCond(cond), skip);
-          this.moveBranchValues(c);
+          if (delivered) this.emitExit(c);
+          else this.moveBranchValues(c);
           a.jmp(c.target);
           a.bind(skip);
         }
@@ -428,9 +593,13 @@ class FunctionLowering {
           a.load(4, Reg.rdx, mem(Reg.rax, 0, Reg.rcx, 4), true);
           a.aluRR(Alu.add, 8, Reg.rax, Reg.rdx);
           a.jmpR(Reg.rax);
-          a.align(4);
-          a.bind(table);
-          for (const e of entries) a.labelDiff32(e.stub ?? this.ctlAt(e.d).target, table);
+          // the table goes after the function's code, out of the instruction stream
+          const tableTargets = entries.map((e) => e.stub ?? this.ctlAt(e.d).target);
+          this.tables.push(() => {
+            a.align(4);
+            a.bind(table);
+            for (const t of tableTargets) a.labelDiff32(t, table);
+          });
           const stubbed = new Map<Label, number>();
           for (const e of entries) if (e.stub && !stubbed.has(e.stub)) stubbed.set(e.stub, e.d);
           for (const [stub, d] of stubbed) {
@@ -465,10 +634,8 @@ class FunctionLowering {
         return;
       }
       case 0x0f: { // return
-        const c = this.ctls[0];
-        s.flush();
-        this.moveBranchValues(c);
-        a.jmp(c.target);
+        this.deliverReturn();
+        a.jmp(this.ctls[0].target);
         this.markUnreachable();
         return;
       }
@@ -611,10 +778,19 @@ class FunctionLowering {
 
   private endBlock(c: Ctl): void {
     const a = this.asm;
+    if (c.region && !c.unreachable) this.movePinned(c.region.inner, c.region.outer);
     this.ctls.pop();
     if (c.kind === 'if' && !c.hadElse) a.bind(c.elseLabel!);
     a.bind(c.end);
-    this.stack.resetTo(c.height, c.results);
+    if (c.resultReg !== undefined) {
+      this.stack.resetTo(c.height, []);
+      this.stack.unreserve(c.results[0], c.resultReg);
+      this.stack.pushReg(c.results[0], c.resultReg); // the value now owns the register
+    } else this.stack.resetTo(c.height, c.results);
+    if (c.region) {
+      this.stack.setPinned(c.region.outer);
+      this.regionIndex = undefined;
+    }
   }
 
   private skipImmediates(op: number, r: Reader = this.r): void {
@@ -642,6 +818,7 @@ class FunctionLowering {
   // ---- locals, globals, select -------------------------------------------------------------------
   private setLocal(i: number, tee: boolean): void {
     const a = this.asm, s = this.stack;
+    this.clean.delete(i); // in-place updates of a pinned local (pinnedOperand) end here too
     const t = this.localTypes[i];
     const v = s.pop(); // consumed: only the values below need their lazy reads of i materialised
     s.materializeLocal(i);
@@ -812,7 +989,8 @@ class FunctionLowering {
     s.flush();
     this.savePinned(); // before the argument registers are loaded: r9/r10/r11 may be homes
     const n = ft.params.length;
-    const gprArgs = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.rcx, Reg.r8, Reg.r9];
+    // integer arguments 7..9 (WASI path_open has 9) go in r10, r11, rax: free here after savePinned
+    const gprArgs = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.rcx, Reg.r8, Reg.r9, Reg.r10, Reg.r11, Reg.rax];
     let gi = 0, xi = 0;
     for (let i = 0; i < n; i++) {
       const t = ft.params[i];
@@ -890,9 +1068,14 @@ class FunctionLowering {
       const trunc = size === 8 ? bits : BigInt.asIntN(size * 8, bits);
       if (trunc >= -0x80000000n && trunc <= 0x7fffffffn) imm = Number(trunc);
     }
+    let owned = true;
     if (imm === undefined) {
+      const pr = v.loc.k === 'local' ? s.pinned.get(v.loc.i) : undefined;
       if (v.loc.k === 'reg') src = v.loc.r;
-      else {
+      else if (pr !== undefined) {
+        src = pr; // a pinned local stored straight from its register
+        owned = false;
+      } else {
         src = s.alloc(t);
         s.load(v, src);
       }
@@ -902,7 +1085,7 @@ class FunctionLowering {
     if (imm !== undefined) a.storeImm(size, m, imm);
     else if (isFloat(t)) a.movsdStore(t === 'f64', m, src!);
     else a.store(size, m, src!);
-    if (src !== undefined) s.freeReg(t, src);
+    if (src !== undefined && owned) s.freeReg(t, src);
     if (reg !== undefined) s.freeReg('i32', reg);
   }
 
@@ -923,14 +1106,15 @@ class FunctionLowering {
     this.trapIf(Cond.AE, 'outOfBoundsTable');
     a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
   }
-  /** Checks [start, start+len) against table t's size (start, len zero-extended; uses rax, r8);
-   *  leaves rax = the table's elements. */
+  /** Checks [start, start+len) against table t's size (start, len zero-extended; uses rax only,
+   *  so that r8 can hold a pinned local); leaves rax = the table's elements. */
   private checkTableRange(t: number, start: Reg, len: Reg): void {
     const a = this.asm;
-    a.lea(8, Reg.r8, mem(start, 0, len));
     a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(t)));
-    a.aluRM(Alu.cmp, 8, Reg.r8, mem(Reg.rax, TBL_SIZE));
+    a.aluRR(Alu.add, 8, start, len); // no carry: both are below 2^32
+    a.aluRM(Alu.cmp, 8, start, mem(Reg.rax, TBL_SIZE));
     this.trapIf(Cond.A, 'outOfBoundsTable');
+    a.aluRR(Alu.sub, 8, start, len);
     a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
   }
   /** memmove of rcx bytes from rsi to rdi (native pointers), backwards when they overlap that way. */
@@ -951,15 +1135,16 @@ class FunctionLowering {
   }
 
   /** Bounds check of [base, base+len) (64-bit) against the memory size; the value stack must be
-   *  flushed (uses rax and r8). */
+   *  flushed (uses rax only, so that r8 can hold a pinned local). */
   private checkRange(base: Reg, len: Reg): void {
     const a = this.asm;
-    a.lea(8, Reg.r8, mem(base, 0, len));
     a.load(8, Reg.rax, mem(VMCTX, VM_MEMDESC));
     a.load(8, Reg.rax, mem(Reg.rax, MEM_PAGES));
     a.shiftI(Shift.shl, 8, Reg.rax, 16);
-    a.aluRR(Alu.cmp, 8, Reg.rax, Reg.r8);
+    a.aluRR(Alu.add, 8, base, len); // no carry: both are below 2^32
+    a.aluRR(Alu.cmp, 8, Reg.rax, base);
     this.trapIf(Cond.B, 'outOfBoundsMemory');
+    a.aluRR(Alu.sub, 8, base, len);
   }
 
   private prefixFC(sub: number): void {
@@ -1188,6 +1373,17 @@ class FunctionLowering {
   private pinnedOperand(alu: Alu, size: 4 | 8, t: ValType, b: { v: Val; op: number | Mem | bigint }): boolean {
     const a = this.asm, s = this.stack;
     const top = s.peek();
+    const commutative = alu === Alu.add || alu === Alu.and || alu === Alu.or || alu === Alu.xor;
+    if (commutative && b.v.loc.k === 'local' && typeof b.op === 'number' && this.nextIsSetOf(b.v.loc.i)) {
+      // `y = x op y` with y pinned: y op= x in place
+      const j = b.v.loc.i;
+      s.materializeLocal(j);
+      const x = s.popOperand();
+      this.aluWith(alu, size, b.op, x);
+      s.release(x);
+      s.push({ t, loc: { k: 'local', i: j } });
+      return true;
+    }
     if (top.loc.k !== 'local') return false;
     const i = top.loc.i;
     const pr = s.pinned.get(i);
@@ -1198,6 +1394,14 @@ class FunctionLowering {
       this.aluWith(alu, size, pr, b);
       if (alu !== Alu.cmp) s.release(b);
       s.push({ t, loc: { k: 'local', i } });
+      return true;
+    }
+    if (alu === Alu.add && typeof b.op === 'number' && b.v.loc.k === 'local') {
+      // both operands pinned locals: one lea into a fresh register
+      s.pop();
+      const dst = s.allocGpr();
+      a.lea(size, dst, mem(pr, 0, b.op));
+      s.pushReg(t, dst);
       return true;
     }
     if (typeof b.op === 'bigint' && (alu === Alu.add || alu === Alu.sub) && fitsImm(b.op, size)) {
@@ -1213,7 +1417,6 @@ class FunctionLowering {
       s.pushReg(t, dst);
       return true;
     }
-    const commutative = alu === Alu.add || alu === Alu.and || alu === Alu.or || alu === Alu.xor;
     if (commutative && typeof b.op === 'number' && b.v.loc.k === 'reg') {
       s.pop();
       a.aluRR(alu, size, b.op, pr);
@@ -1329,6 +1532,29 @@ class FunctionLowering {
     s.pushReg(t, divisor);
   }
 
+  /** Peephole, at `local.get x; const n; shl` (or shr_u): when the code goes on with
+   *  `local.get x; const bits-n; shr_u (shl); or|xor|add` (the bits are disjoint), that is one
+   *  rotate: consumes those instructions and returns the left-rotate count (0: no match). */
+  private rotatePattern(size: 4 | 8, local: number, left: boolean, n: number): number {
+    const probe = new Reader(this.r.bytes, this.r.pos);
+    try {
+      if (probe.u8() !== 0x20 || probe.u32() !== local) return 0;
+      if (probe.u8() !== (size === 4 ? 0x41 : 0x42)) return 0;
+      const m = size === 4 ? BigInt(probe.s32()) : probe.s64();
+      if (BigInt.asUintN(size === 4 ? 5 : 6, m) !== BigInt(size * 8 - n) || BigInt.asUintN(size === 4 ? 5 : 6, m) === 0n) return 0;
+      const second = probe.u8();
+      const wantSecond = size === 4 ? (left ? 0x76 : 0x74) : left ? 0x88 : 0x86;
+      if (second !== wantSecond) return 0;
+      const comb = probe.u8();
+      const ok = size === 4 ? comb === 0x72 || comb === 0x73 || comb === 0x6a : comb === 0x84 || comb === 0x85 || comb === 0x7c;
+      if (!ok) return 0;
+    } catch {
+      return 0;
+    }
+    this.r.pos = probe.pos;
+    return left ? n : size * 8 - n;
+  }
+
   private shift(size: 4 | 8, sh: Shift): void {
     const a = this.asm, s = this.stack;
     const t: ValType = size === 4 ? 'i32' : 'i64';
@@ -1336,8 +1562,11 @@ class FunctionLowering {
     if (bv.loc.k === 'const') {
       s.pop();
       const n = Number(bv.loc.bits & BigInt(size * 8 - 1));
+      const xv = s.peek();
+      const rot = n && xv.loc.k === 'local' && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xv.loc.i, sh === Shift.shl, n) : 0;
       const { r: x } = s.popReg();
-      if (n) a.shiftI(sh, size, x, n);
+      if (rot) a.shiftI(Shift.rol, size, x, rot);
+      else if (n) a.shiftI(sh, size, x, n);
       else if (size === 4) a.movRR(4, x, x);
       s.pushReg(t, x);
       return;
@@ -1410,10 +1639,23 @@ class FunctionLowering {
       s.pushReg(t, x);
       return;
     }
+    if (k <= 10) {
+      // add sub mul div: the right operand straight from a pinned local, a slot or a local's home
+      const b = s.popOperand();
+      let src: number | Mem;
+      if (typeof b.op === 'bigint') {
+        s.load(b.v, XMM_SCRATCH);
+        src = XMM_SCRATCH;
+      } else src = b.op;
+      const { r: x } = s.popReg();
+      a.arith([0x58, 0x5c, 0x59, 0x5e][k - 7], dbl, x, src);
+      s.release(b);
+      s.pushReg(t, x);
+      return;
+    }
     const b = s.popReg();
     const { r: x } = s.popReg();
-    if (k <= 10) a.arith([0x58, 0x5c, 0x59, 0x5e][k - 7], dbl, x, b.r);
-    else if (k <= 12) {
+    if (k <= 12) {
       const isMin = k === 11;
       const nan = a.label(), equal = a.label(), done = a.label();
       a.ucomis(dbl, x, b.r);

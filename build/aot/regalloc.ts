@@ -40,11 +40,9 @@ export class ValueStack {
     pinned: Map<number, number> = new Map(),
   ) {
     for (const [i, r] of pinned) this.pinned.set(i, r);
-    const isF = (i: number) => isFloat(localType(i));
-    const takenGpr = new Set([...pinned].filter(([i]) => !isF(i)).map(([, r]) => r));
-    const takenXmm = new Set([...pinned].filter(([i]) => isF(i)).map(([, r]) => r));
-    this.freeGpr = GPR_POOL.filter((r) => !takenGpr.has(r)).reverse();
-    this.freeXmm = XMM_POOL.filter((r) => !takenXmm.has(r)).reverse();
+    this.freeGpr = [];
+    this.freeXmm = [];
+    this.resetPools();
   }
   /** Frees the register of an operand popped with popOperand, when it owned one. */
   release(b: { v: Val; op: number | Mem | bigint }): void {
@@ -71,6 +69,35 @@ export class ValueStack {
   }
 
   // ---- registers ------------------------------------------------------------------------------
+  /** Takes a register of t's class out of the pool for a block result (see lower.ts), when at
+   *  least `spare` others stay free; undefined otherwise. */
+  reserve(t: ValType, spare = 3): number | undefined {
+    const free = isFloat(t) ? this.freeXmm : this.freeGpr;
+    if (free.length <= spare) return undefined;
+    const r = free.shift()!;
+    (isFloat(t) ? this.reserved.xmm : this.reserved.gpr).add(r);
+    return r;
+  }
+  /** A reserved register now held by a stack value (pushed by the caller). */
+  unreserve(t: ValType, r: number): void {
+    (isFloat(t) ? this.reserved.xmm : this.reserved.gpr).delete(r);
+  }
+  /** Registers reserved for results of open blocks. */
+  readonly reserved = { gpr: new Set<number>(), xmm: new Set<number>() };
+  /** Switches the pinned-local assignment (at a loop boundary, with no value in a register). */
+  setPinned(pinned: Map<number, number>): void {
+    if (!this.assertNoRegs()) throw new Error('internal: pinned locals changed with values in registers');
+    this.pinned.clear();
+    for (const [i, r] of pinned) this.pinned.set(i, r);
+    this.resetPools();
+  }
+  private resetPools(): void {
+    const isF = (i: number) => isFloat(this.localType(i));
+    const takenGpr = new Set([...this.pinned].filter(([i]) => !isF(i)).map(([, r]) => r));
+    const takenXmm = new Set([...this.pinned].filter(([i]) => isF(i)).map(([, r]) => r));
+    this.freeGpr = GPR_POOL.filter((r) => !takenGpr.has(r) && !this.reserved.gpr.has(r)).reverse();
+    this.freeXmm = XMM_POOL.filter((r) => !takenXmm.has(r) && !this.reserved.xmm.has(r)).reverse();
+  }
   allocGpr(): Reg {
     if (!this.freeGpr.length) this.spillOne(false);
     return this.freeGpr.pop()!;

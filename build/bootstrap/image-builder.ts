@@ -11,6 +11,7 @@ import { errorAt, SourceError } from './source-error.ts';
 import {
   Char, Format, HeapObject, int, type Oop, SMALLINT_MAX, SMALLINT_MIN, SmallFloat, smallFloatBits, SmallInt, writeImage,
 } from './spur-heap.ts';
+import { readSomDirectory } from './som/directory.ts';
 import { readTonelDirectory, type TonelClass, type TonelMethod, type TonelPackage } from './tonel.ts';
 
 export const KERNEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../smalltalk');
@@ -257,8 +258,8 @@ export class ImageBuilder {
     const pkgs: TonelPackage[] = [];
     for (const d of dirs) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw new Error(`${d}: no such directory`);
-      const found = readTonelDirectory(d);
-      if (found.length === 0) throw new Error(`${d}: no Tonel files (*.st) found`);
+      const found = [...readTonelDirectory(d), ...readSomDirectory(d)];
+      if (found.length === 0) throw new Error(`${d}: no Tonel (*.st) or SOM (*.som) files found`);
       for (const p of found) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods`);
       pkgs.push(...found);
     }

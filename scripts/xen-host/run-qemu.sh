@@ -6,7 +6,8 @@ set -euo pipefail
 accel=$1 secs=$2 xen=$3 vmlinuz=$4 initrd=$5 guestram=${6:-1024}
 case $accel in
   kvm) cpu=(-accel kvm -cpu host) ;;
-  tcg) cpu=(-accel tcg -cpu qemu64) ;;  # -cpu max: the Linux dom0 page-faults early
+  # -cpu max: the Linux dom0 page-faults early. build/aot emits SSE4.1/POPCNT; random_fill needs RDRAND.
+  tcg) cpu=(-accel tcg -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+rdrand) ;;
   *) echo "run-qemu: accel must be kvm or tcg" >&2; exit 2 ;;
 esac
 for f in "$xen" "$vmlinuz" "$initrd"; do [ -f "$f" ] || { echo "run-qemu: no such file $f" >&2; exit 2; }; done

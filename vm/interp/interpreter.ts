@@ -107,7 +107,12 @@ export function activateMethod(method: oop, argCount: i32): void {
   R.sp = t + (numTemps << 3) - 8;
   R.fp = newFP;
   fixBaseFrame();
-  setMethod(method);
+  // setMethod with the header already in hand
+  R.method = method;
+  R.mbase = <usize>method + 8;
+  const sista = hdrIsSista(h);
+  I.sista = sista;
+  if (I.mode >= 0) I.mode = sista ? 1 : 0;
   R.ip = (<usize>hdrNumLiterals(h) + 1) << 3;
   if (--R.interruptCounter <= 0) interruptCheck();
 }
@@ -681,67 +686,72 @@ function unknownBytecode(b: u32): void {
   vmCrashN("unknown bytecode", <i64>b);
 }
 
-/** SistaV1: the common bytecodes that touch only the active frame run here with ip and the
- *  method base in locals; everything else (sends, returns, extensions, closures, anything that
- *  may switch frames or processes) goes through stepSista with the registers synced. */
+/** SistaV1: the common bytecodes that touch only the active frame run here with ip, sp, fp and
+ *  the method base in locals (V8 keeps them in registers; the R globals are written back only
+ *  when something out of line needs them); everything else (sends that miss the cache or hit a
+ *  primitive, returns across pages, extensions, closures, anything that may switch frames or
+ *  processes) goes through stepSista with the registers synced. */
 function runSista(): void {
   let ip = R.ip;
   let mb = R.mbase;
+  let sp = R.sp;
+  let fp = R.fp;
+  let nil = nilOop(); let tru = trueOop(); let fls = falseOop();
   while (true) {
     const b = <u32>load<u8>(mb + ip);
     ip++;
     switch (b) {
       case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
       case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15: {
-        const r = receiver();
+        const r = load<u64>(fp + FR_RECEIVER);
         if (isContext(r)) break; // slow path
-        push(fetchSlot(r, <usize>b)); continue;
+        sp += 8; store<u64>(sp, fetchSlot(r, <usize>b)); continue;
       }
       case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
       case 24: case 25: case 26: case 27: case 28: case 29: case 30: case 31:
-        push(fetchSlot(load<u64>(mb + 8 + (<usize>(b & 15) << 3)), ASSOC_VALUE)); continue;
+        sp += 8; store<u64>(sp, fetchSlot(load<u64>(mb + 8 + (<usize>(b & 15) << 3)), ASSOC_VALUE)); continue;
       case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
       case 40: case 41: case 42: case 43: case 44: case 45: case 46: case 47:
       case 48: case 49: case 50: case 51: case 52: case 53: case 54: case 55:
       case 56: case 57: case 58: case 59: case 60: case 61: case 62: case 63:
-        push(load<u64>(mb + 8 + (<usize>(b & 31) << 3))); continue;
+        sp += 8; store<u64>(sp, load<u64>(mb + 8 + (<usize>(b & 31) << 3))); continue;
       case 64: case 65: case 66: case 67: case 68: case 69: case 70: case 71:
       case 72: case 73: case 74: case 75:
-        push(temp(<usize>(b - 64))); continue;
-      case 76: push(receiver()); continue;
-      case 77: push(trueOop()); continue;
-      case 78: push(falseOop()); continue;
-      case 79: push(nilOop()); continue;
-      case 80: push(intOop(0)); continue;
-      case 81: push(intOop(1)); continue;
-      case 83: push(top()); continue;
+        sp += 8; store<u64>(sp, load<u64>(fp + FR_TEMPS + (<usize>(b - 64) << 3))); continue;
+      case 76: sp += 8; store<u64>(sp, load<u64>(fp + FR_RECEIVER)); continue;
+      case 77: sp += 8; store<u64>(sp, tru); continue;
+      case 78: sp += 8; store<u64>(sp, fls); continue;
+      case 79: sp += 8; store<u64>(sp, nil); continue;
+      case 80: sp += 8; store<u64>(sp, intOop(0)); continue;
+      case 81: sp += 8; store<u64>(sp, intOop(1)); continue;
+      case 83: { const v = load<u64>(sp); sp += 8; store<u64>(sp, v); continue; }
       case 92: case 94: {
         // method return (92 outside blocks) or block return (94) to a caller on this page
-        const fp = R.fp;
         const flags = frFlags(fp);
         const caller = frSavedFP(fp);
         if (caller == 0 || (b == 92 && (flags & FLAG_BLOCK) != 0)) break;
-        const v = load<u64>(R.sp);
-        R.sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
-        store<u64>(R.sp, v);
+        const v = load<u64>(sp);
+        sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
+        store<u64>(sp, v);
         ip = frSavedIP(fp);
+        fp = caller;
         R.fp = caller;
         const m = frMethod(caller);
         if (m != R.method) {
           setMethod(m);
           mb = R.mbase;
-          if (I.mode != 1) { R.ip = ip; return; }
+          if (I.mode != 1) { R.ip = ip; R.sp = sp; return; }
         }
         continue;
       }
       case 96: {
-        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
-        if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); continue; } }
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { sp -= 8; store<u64>(sp, intOop(r)); continue; } }
         break;
       }
       case 97: {
-        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
-        if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); continue; } }
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { sp -= 8; store<u64>(sp, intOop(r)); continue; } }
         break;
       }
       case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
@@ -750,18 +760,27 @@ function runSista(): void {
       case 152: case 153: case 154: case 155: case 156: case 157: case 158: case 159:
       case 160: case 161: case 162: case 163: case 164: case 165: case 166: case 167:
       case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: {
-        lastSelector = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
-        R.ip = ip;
-        sendSelector(lastSelector, <i32>((b - 128) >> 4), 0);
+        const sel = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
+        const nargs = <i32>((b - 128) >> 4);
+        lastSelector = sel;
+        R.ip = ip; R.sp = sp;
+        // a method-cache hit on a method without a primitive is activated right here
+        const e = cacheProbe(sel, classIndexOf(load<u64>(sp - (<usize>nargs << 3))));
+        if (e != 0 && load<u64>(e + CACHE_PRIM) == 0) {
+          R.sendCount++;
+          activateMethod(load<u64>(e + CACHE_METHOD), nargs);
+        } else {
+          sendSelector(sel, nargs, 0);
+        }
         if (I.mode != 1) return;
-        ip = R.ip;
-        mb = R.mbase;
+        ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
+        nil = nilOop(); tru = trueOop(); fls = falseOop();
         continue;
       }
       case 98: case 99: case 100: case 101: case 102: case 103: {
-        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
         if (!areSmallInts(x, y)) break;
-        const a = <i64>x; const c = <i64>y;
+        const a = <i64>x; const c = <i64>y; // same tag: comparing the oops compares the values
         let r: bool;
         switch (b) {
           case 98: r = a < c; break;
@@ -771,76 +790,107 @@ function runSista(): void {
           case 102: r = a == c; break;
           default: r = a != c;
         }
-        R.sp -= 8; store<u64>(R.sp, r ? trueOop() : falseOop());
+        // a conditional jump right after the comparison consumes the Boolean without pushing it
+        const nb = <u32>load<u8>(mb + ip);
+        if (nb >= 184 && nb <= 199) {
+          sp -= 16; ip++;
+          if (r == (nb < 192)) ip += <usize>((nb & 7) + 1);
+          continue;
+        }
+        if (nb == 238 || nb == 239) {
+          sp -= 16;
+          const off = <usize>load<u8>(mb + ip + 1);
+          ip += 2;
+          if (r == (nb == 238)) ip += off;
+          continue;
+        }
+        sp -= 8; store<u64>(sp, r ? tru : fls);
         continue;
       }
       case 112: { // at: on an Array whose at: is primitive 60 (checked through the method cache)
-        const rcv = load<u64>(R.sp - 8); const idx = load<u64>(R.sp);
+        const rcv = load<u64>(sp - 8); const idx = load<u64>(sp);
         if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2) break;
         const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32), classIndexOfObj(rcv));
         if (e == 0 || load<u64>(e + CACHE_PRIM) != 60) break;
         const i = intValue(idx);
         if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
-        R.sp -= 8; store<u64>(R.sp, fetchSlot(rcv, <usize>(i - 1)));
+        sp -= 8; store<u64>(sp, fetchSlot(rcv, <usize>(i - 1)));
         continue;
       }
       case 113: { // at:put: likewise (primitive 61), not for immutable objects
-        const rcv = load<u64>(R.sp - 16); const idx = load<u64>(R.sp - 8);
+        const rcv = load<u64>(sp - 16); const idx = load<u64>(sp - 8);
         if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2 || isImmutableObj(rcv)) break;
         const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34), classIndexOfObj(rcv));
         if (e == 0 || load<u64>(e + CACHE_PRIM) != 61) break;
         const i = intValue(idx);
         if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
-        const v = load<u64>(R.sp);
+        const v = load<u64>(sp);
         storePtr(rcv, <usize>(i - 1), v);
-        R.sp -= 16; store<u64>(R.sp, v);
+        sp -= 16; store<u64>(sp, v);
         continue;
       }
       case 118: { // ==
-        const y = pop();
-        store<u64>(R.sp, load<u64>(R.sp) == y ? trueOop() : falseOop());
+        const y = load<u64>(sp); sp -= 8;
+        store<u64>(sp, load<u64>(sp) == y ? tru : fls);
         continue;
       }
       case 176: case 177: case 178: case 179: case 180: case 181: case 182: case 183:
         ip += <usize>(b - 175); continue;
       case 184: case 185: case 186: case 187: case 188: case 189: case 190: case 191: {
-        const v = top();
-        if (v == trueOop()) { R.sp -= 8; ip += <usize>(b - 183); continue; }
-        if (v == falseOop()) { R.sp -= 8; continue; }
+        const v = load<u64>(sp);
+        if (v == tru) { sp -= 8; ip += <usize>(b - 183); continue; }
+        if (v == fls) { sp -= 8; continue; }
         break;
       }
       case 192: case 193: case 194: case 195: case 196: case 197: case 198: case 199: {
-        const v = top();
-        if (v == falseOop()) { R.sp -= 8; ip += <usize>(b - 191); continue; }
-        if (v == trueOop()) { R.sp -= 8; continue; }
+        const v = load<u64>(sp);
+        if (v == fls) { sp -= 8; ip += <usize>(b - 191); continue; }
+        if (v == tru) { sp -= 8; continue; }
         break;
       }
       case 208: case 209: case 210: case 211: case 212: case 213: case 214: case 215:
-        setTemp(<usize>(b - 208), pop()); continue;
-      case 216: popN(1); continue;
-      case 229: push(temp(<usize>load<u8>(mb + ip))); ip++; continue;
-      case 232: push(intOop(<i64>load<u8>(mb + ip))); ip++; continue;
+        store<u64>(fp + FR_TEMPS + (<usize>(b - 208) << 3), load<u64>(sp)); sp -= 8; continue;
+      case 216: sp -= 8; continue;
+      case 229: sp += 8; store<u64>(sp, load<u64>(fp + FR_TEMPS + (<usize>load<u8>(mb + ip) << 3))); ip++; continue;
+      case 232: sp += 8; store<u64>(sp, intOop(<i64>load<u8>(mb + ip))); ip++; continue;
       case 237: ip += <usize>load<u8>(mb + ip) + 1; continue; // forward only without extB
+      case 225: {
+        // extB then an unconditional jump: the backward jump that closes every inlined loop
+        if (load<u8>(mb + ip + 1) != 237) break;
+        const off = <i32>load<u8>(mb + ip + 2) + (<i32>load<i8>(mb + ip) << 8);
+        ip = <usize>(<isize>ip + 3 + <isize>off);
+        if (off < 0 && --R.interruptCounter <= 0) {
+          R.ip = ip; R.sp = sp;
+          interruptCheck();
+          if (I.mode != 1) return;
+          ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
+          nil = nilOop(); tru = trueOop(); fls = falseOop();
+        }
+        continue;
+      }
       case 238: case 239: {
-        const v = top();
+        const v = load<u64>(sp);
         const off = <usize>load<u8>(mb + ip);
-        if (v == trueOop() || v == falseOop()) {
-          R.sp -= 8; ip++;
-          if ((v == trueOop()) == (b == 238)) ip += off;
+        if (v == tru || v == fls) {
+          sp -= 8; ip++;
+          if ((v == tru) == (b == 238)) ip += off;
           continue;
         }
         break;
       }
-      case 242: setTemp(<usize>load<u8>(mb + ip), pop()); ip++; continue;
-      case 245: setTemp(<usize>load<u8>(mb + ip), top()); ip++; continue;
-      case 251: { const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2; push(fetchSlot(temp(t), i)); continue; }
+      case 242: store<u64>(fp + FR_TEMPS + (<usize>load<u8>(mb + ip) << 3), load<u64>(sp)); sp -= 8; ip++; continue;
+      case 245: store<u64>(fp + FR_TEMPS + (<usize>load<u8>(mb + ip) << 3), load<u64>(sp)); ip++; continue;
+      case 251: {
+        const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2;
+        sp += 8; store<u64>(sp, fetchSlot(load<u64>(fp + FR_TEMPS + (t << 3)), i)); continue;
+      }
     }
     // everything else: one bytecode (with its extensions) on the registers
-    R.ip = ip - 1;
+    R.ip = ip - 1; R.sp = sp;
     stepSista();
     if (I.mode != 1) return;
-    ip = R.ip;
-    mb = R.mbase;
+    ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
+    nil = nilOop(); tru = trueOop(); fls = falseOop();
   }
 }
 

@@ -58,9 +58,18 @@ export function millisecondClock(): i64 { return (clock_monotonic_ns() - S.vmSta
 /** Microseconds since the Smalltalk epoch (1901-01-01 UTC), as Squeak's primitive 240. */
 export function utcMicroseconds(): i64 { return clock_wall_ns() / 1000 + 2177452800 * 1000000; }
 
-/** Arms the timer semaphore for a millisecond clock value (primitive 136). */
+/** The millisecond clock as primitive 135 answers it: wraps at 2^30 like Squeak's
+ *  MillisecondClockMask, so it stays a SmallInteger on every image. */
+export const MILLISECOND_CLOCK_MASK: i64 = 0x3FFFFFFF;
+
+/** Arms the timer semaphore for a (wrapped) millisecond clock value (primitive 136): the
+ *  deadline is the nearest time, forward or back by less than half a wrap, whose wrapped
+ *  value is ms, so a deadline computed just before the clock wraps still fires on time. */
 export function setTimerAtMilliseconds(ms: i64): void {
-  S.timerDeadlineNs = S.vmStartNs + ms * 1000000;
+  const nowMs = millisecondClock();
+  let delta = (ms - nowMs) & MILLISECOND_CLOCK_MASK;
+  if (delta > (MILLISECOND_CLOCK_MASK >> 1)) delta -= MILLISECOND_CLOCK_MASK + 1;
+  S.timerDeadlineNs = S.vmStartNs + (nowMs + delta) * 1000000;
 }
 /** Arms the timer semaphore for a UTC microsecond clock value (primitive 242). */
 export function setTimerAtUTCMicroseconds(us: i64): void {
@@ -234,6 +243,17 @@ export function signalSemaphore(sema: oop): void {
   }
 }
 
+/** Suspends the active process at the back of list (a Semaphore or Mutex) and runs the next. */
+export function waitOnList(list: oop): void {
+  addLastLink(list, activeProcess());
+  transferTo(wakeHighestPriority());
+}
+
+/** Removes and answers the first process waiting on list, nil when none waits. */
+export function takeFirstOf(list: oop): oop {
+  return isEmptyList(list) ? nilOop() : removeFirstLink(list);
+}
+
 /** Semaphore wait for the active process. */
 export function waitSemaphore(sema: oop): void {
   const e = fetchSlot(sema, SEMA_EXCESS);
@@ -297,10 +317,18 @@ export function checkForInterrupts(): void {
   pollEvents();
 }
 
-/** Primitive 230 relinquishProcessorForMicroseconds: sleep up to us (or the timer deadline). */
+/** Primitive 230 relinquishProcessorForMicroseconds: the image's idle process calls this when
+ *  nothing else can run. With the timer armed, sleep until its deadline (however short the
+ *  request: a unikernel should not wake a thousand times a second for nothing, and any external
+ *  event ends wait_event early); without one, sleep up to us. Then deliver what is due at once,
+ *  so a woken process does not wait for the next interrupt check. */
 export function relinquish(us: i64): void {
   const now = clock_monotonic_ns();
-  let deadline = now + us * 1000;
-  if (S.timerDeadlineNs >= 0 && S.timerDeadlineNs < deadline) deadline = S.timerDeadlineNs;
-  if (deadline > now) wait_event(deadline);
+  const deadline = S.timerDeadlineNs >= 0 ? S.timerDeadlineNs : now + us * 1000;
+  if (deadline > now) {
+    S.idle = true;
+    wait_event(deadline);
+    S.idle = false;
+  }
+  pollEvents();
 }

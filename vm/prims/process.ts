@@ -1,15 +1,16 @@
 // Process and time primitives: Semaphore signal/wait (85/86), Process resume/suspend (87/88),
 // yield (167), clocks (135 millisecond, 137 seconds, 240 UTC and 241 local microseconds),
-// timer semaphore (136 signal:atMilliseconds:, 242 signal:atUTCMicroseconds:), idle (230).
+// timer semaphore (136 signal:atMilliseconds:, 242 signal:atUTCMicroseconds:), idle (230),
+// Mutex critical sections (185 exit, 186 enter, 187 test-and-set ownership).
 
 import { R } from "../interp/registers";
 import { oop, isSmallInt, intValue, isImmediate, fetchSlot, numSlotsOf } from "../interp/oops";
-import { nilOop, storePtr, SO_TIMER_SEMAPHORE } from "../interp/heap";
+import { nilOop, trueOop, falseOop, storePtr, SO_TIMER_SEMAPHORE } from "../interp/heap";
 import { PROC_SUSPENDED_CONTEXT, PROC_MY_LIST, SEMA_EXCESS } from "../interp/layout";
 import {
   signalSemaphore, waitSemaphore, resumeProcess, suspendActive, yieldActive, activeProcess, isProcess,
   isLinkedList, removeLink, millisecondClock, utcMicroseconds, setTimerAtMilliseconds,
-  setTimerAtUTCMicroseconds, disarmTimer, relinquish,
+  setTimerAtUTCMicroseconds, disarmTimer, relinquish, waitOnList, takeFirstOf, MILLISECOND_CLOCK_MASK,
 } from "../interp/scheduler";
 import { specialObjectsOop } from "../objmem/index";
 import { packResult } from "./bignum";
@@ -62,7 +63,7 @@ export function primYield(): bool {
   return true;
 }
 
-export function primMillisecondClock(): bool { return retInt(millisecondClock() & 0x3FFFFFFF); }
+export function primMillisecondClock(): bool { return retInt(millisecondClock() & MILLISECOND_CLOCK_MASK); }
 export function primSecondsClock(): bool { return retInt(utcMicroseconds() / 1000000); }
 function retLarge64(v: i64): bool {
   const scratch = memory.data(16);
@@ -110,6 +111,50 @@ export function primRelinquish(): bool {
   ret(rcvr());
   relinquish(v);
   return true;
+}
+
+// ---- Mutex (Squeak's layout: a LinkedList of waiting processes, then the owner in slot 2)
+
+const MUTEX_OWNER: usize = 2;
+function isMutex(o: oop): bool { return isLinkedList(o) && numSlotsOf(o) > MUTEX_OWNER; }
+
+/** 186 primitiveEnterCriticalSection (optional arg: the process that enters, default the
+ *  active one): false when it now owns the mutex (or, after waiting, was handed it), true when
+ *  it already owned it, so the caller knows whether to release it. */
+export function primEnterCriticalSection(): bool {
+  const m = rcvr();
+  if (!isMutex(m)) return failReceiver();
+  let proc = activeProcess();
+  if (R.argCount > 0) { proc = arg(0); if (!isProcess(proc)) return failArgument(); }
+  const owner = fetchSlot(m, MUTEX_OWNER);
+  if (owner == nilOop()) { storePtr(m, MUTEX_OWNER, proc); return ret(falseOop()); }
+  if (owner == proc) return ret(trueOop());
+  if (proc != activeProcess()) return fail(ERR_INAPPROPRIATE);
+  ret(falseOop());
+  waitOnList(m);   // the exiting owner hands the mutex over before resuming us
+  return true;
+}
+
+/** 185 primitiveExitCriticalSection: hand the mutex to its first waiter, or free it. */
+export function primExitCriticalSection(): bool {
+  const m = rcvr();
+  if (!isMutex(m)) return failReceiver();
+  ret(m);
+  const next = takeFirstOf(m);
+  storePtr(m, MUTEX_OWNER, next);
+  if (next != nilOop()) resumeProcess(next);
+  return true;
+}
+
+/** 187 primitiveTestAndSetOwnershipOfCriticalSection: false when the active process just took
+ *  the free mutex, true when it owned it already, nil when another process owns it. */
+export function primTestAndSetOwnership(): bool {
+  const m = rcvr();
+  if (!isMutex(m)) return failReceiver();
+  const owner = fetchSlot(m, MUTEX_OWNER);
+  const active = activeProcess();
+  if (owner == nilOop()) { storePtr(m, MUTEX_OWNER, active); return ret(falseOop()); }
+  return ret(owner == active ? trueOop() : nilOop());
 }
 
 export { R };

@@ -1,4 +1,5 @@
-// System primitives: quit (113), snapshot (97), cache flushes (89, 116, 119), garbage collection
+// System primitives: quit (113), snapshot (97), cache flushes (89, 116, 119), the special objects
+// array (129), garbage collection
 // (130, 131), VM/image info (121, 142, 149 getAttribute), and the named primitives (117): the
 // Xenolith console, MiscPrimitivePlugin's string compare/hash/search, LargeIntegers gcd.
 
@@ -10,7 +11,7 @@ import { flushMethodCache } from "../interp/lookup";
 import { fullCollect, publishStackRoots, activeProcess } from "../interp/scheduler";
 import { rcvr, arg, ret, retInt, retBool, fail, failReceiver, failArgument, failMemory } from "./support";
 import { ERR_NOT_FOUND, ERR_INAPPROPRIATE, ERR_OS_ERROR, PROC_SUSPENDED_CONTEXT } from "../interp/layout";
-import { freeBytes, collectIfNeeded } from "../objmem/index";
+import { freeBytes, collectIfNeeded, specialObjectsOop } from "../objmem/index";
 import { saveImage } from "../image/index";
 import { ensureFrameContext, saveRegisters, divorcePage, resumeContext } from "../interp/frames";
 import { NUM_PAGES, pageInUse } from "../interp/registers";
@@ -30,6 +31,10 @@ export function primQuit(): bool {
 }
 
 export function primFlushCache(): bool { flushMethodCache(); return ret(rcvr()); }
+
+/** 129 specialObjectsOop: the special objects array (the image registers external semaphores
+ *  in its ExternalObjectsArray, slot 39, whose 1-based indices drivers signal). */
+export function primSpecialObjectsOop(): bool { return ret(specialObjectsOop); }
 
 /** 130 fullGC: answers the free bytes */
 export function primFullGC(): bool {

@@ -17,6 +17,7 @@
 //   72     becomeForward:   128 become:   248 become: (no hash copy)  249 becomeForward:copyHash:
 //   73/74  instVarAt: instVarAt:put:   173/174 slotAt: slotAt:put:                       objects.ts
 //   75     identityHash     175 behaviorHash                                             objects.ts
+//   79     CompiledMethod class newMethod:header:                                        newmethod.ts
 //   77/78  someInstance nextInstance   138/139 someObject nextObject                     objects.ts
 //   83     perform:(with:)*   84 perform:withArguments:   100 ...inSuperclass:           control.ts
 //   85-88  Semaphore signal, wait, Process resume, suspend                               process.ts
@@ -25,6 +26,7 @@
 //   105    replaceFrom:to:with:startingAt:                                               objects.ts
 //   110    ==   111 class (1 arg: class of the argument)   169 ~~                        objects.ts
 //   117    named primitive (Xenolith console, MiscPrimitivePlugin, LargeIntegers gcd)    system.ts
+//   129    specialObjectsOop (the special objects array)                                system.ts
 //   130/131 full / incremental GC (answer free bytes)                                    system.ts
 //   135    millisecond clock   137 seconds clock   240/241 UTC/local microseconds        process.ts
 //   136    signal:atMilliseconds:   242 signal:atUTCMicroseconds:                        process.ts
@@ -32,6 +34,7 @@
 //   149    getAttribute:   158 compareWith:                                              system.ts
 //   167    yield   230 relinquishProcessorForMicroseconds:                               process.ts
 //   170    Character value:   171 immediate asInteger                                    objects.ts
+//   185-187 Mutex exitCriticalSection enterCriticalSection testAndSetOwnership      process.ts
 //   188    withArgs:executeMethod:   189 executeMethod                                    control.ts
 //   195-199 unwind/handler helpers: fail (the image's Smalltalk code does the search)
 //   201-205 closure value...value:value:value:value:  206 valueWithArguments:            control.ts
@@ -66,11 +69,13 @@ import {
 import {
   primSignal, primWait, primResume, primSuspend, primYield, primMillisecondClock, primSecondsClock,
   primUTCMicroseconds, primLocalMicroseconds, primSignalAtMilliseconds, primSignalAtUTCMicroseconds, primRelinquish,
+  primEnterCriticalSection, primExitCriticalSection, primTestAndSetOwnership,
 } from "./process";
 import {
-  primQuit, primFlushCache, primFullGC, primIncrementalGC, primSnapshot, primCompareWith, primGetAttribute, primNamed,
+  primQuit, primFlushCache, primSpecialObjectsOop, primFullGC, primIncrementalGC, primSnapshot, primCompareWith, primGetAttribute, primNamed,
 } from "./system";
 import { R } from "../interp/registers";
+import { primNewMethod } from "./newmethod";
 
 /** Runs primitive `index` on the stacked receiver and argCount args. True on success (the stack
  *  then holds the result, or a new frame is active); false with R.primFailCode set on failure. */
@@ -94,6 +99,7 @@ export function callPrimitive(index: i32, argCount: i32): bool {
     case 70: return primNew(false);
     case 71: return primNew(true);
     case 72: return primBecome(false, true);
+    case 79: return primNewMethod();
     case 73: return primInstVarAt(false);
     case 74: return primInstVarAt(true);
     case 75: return primIdentityHash();
@@ -114,6 +120,7 @@ export function callPrimitive(index: i32, argCount: i32): bool {
     case 113: return primQuit();
     case 117: case 218: return primNamed();
     case 128: return primBecome(true, true);
+    case 129: return primSpecialObjectsOop();
     case 130: return primFullGC();
     case 131: return primIncrementalGC();
     case 135: return primMillisecondClock();
@@ -132,6 +139,9 @@ export function callPrimitive(index: i32, argCount: i32): bool {
     case 173: return primInstVarAt(false);
     case 174: return primInstVarAt(true);
     case 175: return primBehaviorHash();
+    case 185: return primExitCriticalSection();
+    case 186: return primEnterCriticalSection();
+    case 187: return primTestAndSetOwnership();
     case 188: return primWithArgsExecuteMethod();
     case 189: return primExecuteMethod();
     case 201: case 202: case 203: case 204: case 205: case 207: case 209: case 221: case 222:

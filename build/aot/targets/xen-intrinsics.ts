@@ -152,7 +152,7 @@ export const XEN_INTRINSICS: readonly XenIntrinsic[] = [
     name: 'image_layout_va',
     params: ['i32'],
     results: ['i64'],
-    code: 'link-time constants: 0 end of text, 1 end of rodata, 2 stack guard page VA; 0 otherwise',
+    code: 'link-time constants: 0 end of text, 1 end of rodata, 2 stack guard page VA, 3 embedded boot image VA, 4 its length (0: none); 0 otherwise',
     clobbers: [],
   },
   { name: 'image_end_va', params: [], results: ['i64'], code: 'first VA after the loaded ELF image', clobbers: [] },
@@ -211,7 +211,7 @@ export const XEN_SYMBOLS = {
   imageEnd: 'xen.image_end',
   /** 34 u64: runtime_entry_va(0..33), 0 where there is no stub. */
   entryTable: 'xen.entry_table',
-  /** 3 u64: image_layout_va(0..2). */
+  /** 5 u64: image_layout_va(0..4). */
   layoutTable: 'xen.layout_table',
   /** Runtime routines (System V args/result): code_func_index(rip), code_func_name(index, dst, max). */
   codeFuncIndex: 'xen.code_func_index',
@@ -331,7 +331,7 @@ const EMITTERS: Record<string, (ctx: IntrinsicContext) => void> = {
   runtime_entry_va: ({ asm }) => tableLookup(asm, XEN_SYMBOLS.entryTable, 34),
   native_stack_lo: ({ asm }) => asm.leaSym(Reg.rax, XEN_SYMBOLS.stackLo),
   native_stack_hi: ({ asm }) => asm.leaSym(Reg.rax, XEN_SYMBOLS.stackHi),
-  image_layout_va: ({ asm }) => tableLookup(asm, XEN_SYMBOLS.layoutTable, 3),
+  image_layout_va: ({ asm }) => tableLookup(asm, XEN_SYMBOLS.layoutTable, 5),
   image_end_va: ({ asm }) => asm.leaSym(Reg.rax, XEN_SYMBOLS.imageEnd),
   code_func_index: ({ asm }) => asm.callSym(XEN_SYMBOLS.codeFuncIndex),
   code_func_name: ({ asm }) => {

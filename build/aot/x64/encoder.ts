@@ -35,6 +35,8 @@ export interface Label {
   id: number;
   pos: number; // -1 until bound
   name?: string;
+  /** Jumps to this label go straight to `redirect` (the code here is only `jmp redirect`). */
+  redirect?: Label;
 }
 
 export interface Reloc {
@@ -112,6 +114,34 @@ export class Assembler {
   bind(l: Label): void {
     if (l.pos >= 0) throw new Error(`label ${l.name ?? l.id} bound twice`);
     l.pos = this.pos;
+    this.binds++;
+    if (this.herePos !== this.pos) {
+      this.herePos = this.pos;
+      this.here = [];
+    }
+    this.here.push(l);
+  }
+  /** Number of labels bound so far (a straight-line stretch of code has no binds). */
+  binds = 0;
+  private here: Label[] = [];
+  private herePos = -1;
+  /** Labels bound at the current position with no code emitted since. */
+  labelsHere(): readonly Label[] {
+    return this.herePos === this.pos ? this.here : [];
+  }
+  /** Jump threading: the code at `from` is an unconditional jump to `to`, so jumps to `from`
+   *  may go to `to` directly. */
+  redirect(from: Label, to: Label): void {
+    if (from !== to) from.redirect = to;
+  }
+  /** Where jumps to l land: the end of its redirect chain (a cycle, an infinite wasm loop, keeps l). */
+  private finalPos(l: Label): number {
+    let t = l;
+    for (let n = 0; t.redirect && n < 64; n++) {
+      t = t.redirect;
+      if (t === l) return l.pos;
+    }
+    return t.redirect ? l.pos : t.pos;
   }
   private rel32(l: Label): void {
     this.fixups.push({ at: this.pos, label: l, end: this.pos + 4 });
@@ -122,7 +152,9 @@ export class Assembler {
     for (const f of this.fixups) {
       if (f.label.pos < 0) throw new Error(`unbound label ${f.label.name ?? f.label.id}`);
       if (f.base && f.base.pos < 0) throw new Error(`unbound label ${f.base.name ?? f.base.id}`);
-      this.patch32(f.at, f.label.pos - (f.base ? f.base.pos : f.end));
+      const to = this.finalPos(f.label);
+      if (to < 0) throw new Error(`unbound label ${f.label.name ?? f.label.id}`);
+      this.patch32(f.at, to - (f.base ? f.base.pos : f.end));
     }
     this.fixups = [];
     return this.buf.slice(0, this.pos);

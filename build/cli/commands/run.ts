@@ -1,4 +1,4 @@
-// `xenolith run app.image --target node [--eval 'expr']`: builds the VM for the target (cached)
+// `xenolith run app.image --target node|linux [--eval 'expr']`: builds the VM for the target (cached)
 // and runs the image with this terminal as its console. The exit status is the image's.
 //
 // The image may also be a directory of Tonel sources (built with the class library first).
@@ -13,6 +13,7 @@ import { compileVm } from '../../vm/compile-vm.ts';
 import { runInWorker } from '../../targets/node-host.ts';
 import { buildImage } from '../../bootstrap/image-builder.ts';
 import { SourceError } from '../../bootstrap/source-error.ts';
+import { runLinux } from '../../pipeline/linux-run.ts';
 
 interface RunOptions { target: string; eval?: string; with?: string[]; snapshot?: string; debugVm?: boolean; quiet?: boolean }
 
@@ -55,20 +56,17 @@ export function buildEvalImage(expr: string, dirs: string[], progress?: (l: stri
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a Smalltalk image on a target (node: the VM as wasm in this Node process)')
+    .description('run a Smalltalk image on a target (node: the VM as wasm in this Node process; linux: natively)')
     .argument('[image]', 'the image file (64-bit Spur, e.g. from `xenolith image`) or a directory of Tonel sources')
     .argument('[args...]', 'further arguments passed to the image')
-    .option('-t, --target <target>', 'where to run it: node', 'node')
+    .option('-t, --target <target>', 'where to run it: node (the VM as wasm in this process) or linux (the VM compiled ahead of time to a native executable)', 'node')
     .option('-e, --eval <expr>', 'evaluate Smalltalk statements and print the value of the last one (compiled ahead of time with the class library and the source directories)')
     .option('-w, --with <dir>', 'a Tonel source directory to load for --eval (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--snapshot <file>', 'where a snapshot primitive writes the new image (default: the image file itself)')
     .option('--debug-vm', 'use a debug build of the VM (assertions, names in traps)')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (image: string | undefined, rest: string[], o: RunOptions) => {
-      if (o.target === 'linux' || o.target === 'xen') {
-        throw new Error(`--target ${o.target} is not available yet: it needs the AOT compiler (build/aot) to compile the VM; use --target node`);
-      }
-      if (o.target !== 'node') throw new Error(`unknown target '${o.target}' (node)`);
+      if (o.target !== 'node' && o.target !== 'linux' && o.target !== 'xen') throw new Error(`unknown target '${o.target}' (node, linux, xen)`);
       const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`run: ${line}\n`);
       let imagePath: string;
       let cleanup = (): void => {};
@@ -101,11 +99,29 @@ export function register(program: Command): void {
         if (err instanceof SourceError) { process.stderr.write(`${err.message}\n`); process.exitCode = 1; return; }
         throw err;
       }
+      const imageArgs = [...(o.eval !== undefined ? ['--eval', o.eval] : []), ...rest];
+      const snapshotPath = o.snapshot ? resolve(o.snapshot) : image && !statSync(resolve(image)).isDirectory() ? resolve(image) : undefined;
+      if (o.target === 'xen') {
+        try {
+          const { runImageOnXen } = await import('../../pipeline/xen-run.ts');
+          process.exitCode = await runImageOnXen(imagePath, progress);
+        } finally {
+          cleanup();
+        }
+        return;
+      }
+      if (o.target === 'linux') {
+        try {
+          process.exitCode = await runLinux({ imagePath, args: imageArgs, snapshotPath, debugVm: o.debugVm, progress });
+        } finally {
+          cleanup();
+        }
+        return;
+      }
       try {
         const { wasmPath } = await compileVm({ target: 'node', optimize: !o.debugVm, progress });
         const outcome = await runInWorker({
-          wasmPath, imagePath, args: [...(o.eval !== undefined ? ['--eval', o.eval] : []), ...rest],
-          snapshotPath: o.snapshot ? resolve(o.snapshot) : image && !statSync(resolve(image)).isDirectory() ? resolve(image) : undefined,
+          wasmPath, imagePath, args: imageArgs, snapshotPath,
         });
         if (outcome.crashed) process.stderr.write(`xenolith: VM crash: ${outcome.message}\n`);
         process.exitCode = outcome.status;

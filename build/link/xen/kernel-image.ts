@@ -31,7 +31,12 @@ export interface XenKernel {
   functions: number;
 }
 
-export function buildXenKernel(m: WasmModule): XenKernel {
+export interface XenKernelOptions {
+  /** A boot image carried in .rodata (read-only); the platform prefers it to the boot module. */
+  embeddedImage?: Uint8Array;
+}
+
+export function buildXenKernel(m: WasmModule, opts: XenKernelOptions = {}): XenKernel {
   const prefix = 'm0';
   const exportIndex = new Map<string, number>();
   for (const e of m.exports) if (e.kind === 'func') exportIndex.set(e.name, e.index);
@@ -84,6 +89,17 @@ export function buildXenKernel(m: WasmModule): XenKernel {
   d.ptr('xen.text_end');
   d.ptr('xen.rodata_end');
   d.ptr('xen.stack_guard');
+  const embedded = opts.embeddedImage;
+  if (embedded && embedded.length > 0) {
+    obj.rodata.align(4096);
+    obj.define('xen.embedded_image', 'rodata', obj.rodata.size);
+    obj.rodata.bytes(embedded);
+    d.ptr('xen.embedded_image');
+    d.u64(BigInt(embedded.length));
+  } else {
+    d.u64(0n);
+    d.u64(0n);
+  }
   obj.bss(XEN_SYMBOLS.startInfoSlot, 8, 8);
   obj.bss(XEN_SYMBOLS.scratch, 4096, 4096);
   obj.bss('xen.stack_guard', 4096, 4096);

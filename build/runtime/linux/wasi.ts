@@ -8,10 +8,11 @@
 import { Alu, Cond, Reg, Shift, mem, type Assembler, type Label } from '../../aot/x64/encoder.ts';
 import { MEM_PAGES, VM_MEMDESC } from '../../aot/abi.ts';
 import type { ProgramObject } from '../../aot/object.ts';
+import { emitWasiIo, WASI_IO_FUNCTIONS } from './wasi-io.ts';
 
 export const SYS = {
   read: 0, write: 1, close: 3, fstat: 5, lseek: 8, mmap: 9, mprotect: 10, rt_sigaction: 13, rt_sigreturn: 15,
-  sigaltstack: 131, clock_gettime: 228, exit_group: 231, getrandom: 318,
+  sigaltstack: 131, clock_gettime: 228, exit_group: 231, openat: 257, ppoll: 271, getrandom: 318,
 } as const;
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
@@ -34,10 +35,11 @@ function memBytes(a: Assembler): void {
   a.load(8, Reg.r11, { base: Reg.r11, disp: MEM_PAGES });
   a.shiftI(Shift.shl, 8, Reg.r11, 16);
 }
-/** Jump to `bad` unless [ptr, ptr+len) is inside linear memory (ptr a zero-extended i32). Uses rax, r11. */
-function checkRange(a: Assembler, ptr: Reg, len: number | Reg, bad: Label): void {
+/** Jump to `bad` unless [ptr, ptr+len) is inside linear memory (ptr a zero-extended i32; len a
+ *  constant or a register, wrapped as `{ reg }` because Reg is a number too). Uses rax, r11. */
+function checkRange(a: Assembler, ptr: Reg, len: number | { reg: Reg }, bad: Label): void {
   if (typeof len === 'number') a.lea(8, Reg.rax, mem(ptr, len));
-  else a.lea(8, Reg.rax, mem(ptr, 0, len));
+  else a.lea(8, Reg.rax, mem(ptr, 0, len.reg));
   memBytes(a);
   a.aluRR(Alu.cmp, 8, Reg.rax, Reg.r11);
   a.jcc(Cond.A, bad);
@@ -101,14 +103,14 @@ export function emitWasi(obj: ProgramObject, vectors: WasiVectors): void {
       a.aluRR(Alu.xor, 4, Reg.r10, Reg.r10); // total
       a.lea(8, Reg.rdx, mem(Reg.rbx, 0, Reg.r13, 8));
       a.aluRR(Alu.sub, 8, Reg.rdx, Reg.rbx);
-      checkRange(a, Reg.rbx, Reg.rdx, efault);
+      checkRange(a, Reg.rbx, { reg: Reg.rdx }, efault);
       checkRange(a, Reg.r9, 4, efault);
       a.bind(loop);
       a.testRR(8, Reg.r13, Reg.r13);
       a.jcc(Cond.E, done);
       a.load(4, Reg.rsi, mem(Reg.r14, 0, Reg.rbx));
       a.load(4, Reg.rdx, mem(Reg.r14, 4, Reg.rbx));
-      checkRange(a, Reg.rsi, Reg.rdx, efault);
+      checkRange(a, Reg.rsi, { reg: Reg.rdx }, efault);
       a.aluRR(Alu.add, 8, Reg.rsi, Reg.r14);
       a.movRR(8, Reg.rdi, Reg.r12);
       sys(a, nr);
@@ -183,7 +185,7 @@ export function emitWasi(obj: ProgramObject, vectors: WasiVectors): void {
     const loop = a.label(), done = a.label(), err = a.label();
     a.movRR(4, Reg.r12, Reg.rdi);
     a.movRR(4, Reg.r13, Reg.rsi);
-    checkRange(a, Reg.r12, Reg.r13, efault);
+    checkRange(a, Reg.r12, { reg: Reg.r13 }, efault);
     a.bind(loop);
     a.testRR(8, Reg.r13, Reg.r13);
     a.jcc(Cond.E, done);
@@ -249,8 +251,8 @@ export function emitWasi(obj: ProgramObject, vectors: WasiVectors): void {
       a.movRR(8, Reg.r10, Reg.rdx);
       a.lea(8, Reg.rdx, mem(Reg.rcx, 0, Reg.rcx)); // 2*count
       a.aluRR(Alu.add, 8, Reg.rdx, Reg.rdx); // 4*count
-      checkRange(a, Reg.rdi, Reg.rdx, efault);
-      checkRange(a, Reg.rsi, Reg.r10, efault);
+      checkRange(a, Reg.rdi, { reg: Reg.rdx }, efault);
+      checkRange(a, Reg.rsi, { reg: Reg.r10 }, efault);
       a.aluRR(Alu.add, 8, Reg.rdi, Reg.r14);
       a.aluRR(Alu.add, 8, Reg.rsi, Reg.r14);
       a.aluRR(Alu.xor, 4, Reg.rcx, Reg.rcx);
@@ -343,6 +345,8 @@ export function emitWasi(obj: ProgramObject, vectors: WasiVectors): void {
     a.movRI(Reg.rax, EBADF);
     a.ret();
   });
+
+  emitWasiIo({ a, fn, returnErrno, checkRange });
 }
 
 /** (name, params, results) of the routines above, for the intrinsic table. */
@@ -361,4 +365,5 @@ export const WASI_FUNCTIONS: [string, ('i32' | 'i64')[], ('i32' | 'i64')[]][] = 
   ['fd_seek', ['i32', 'i64', 'i32', 'i32'], ['i32']],
   ['fd_fdstat_get', ['i32', 'i32'], ['i32']],
   ['fd_prestat_get', ['i32', 'i32'], ['i32']],
+  ...WASI_IO_FUNCTIONS,
 ];

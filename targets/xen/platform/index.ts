@@ -16,7 +16,7 @@ import { bootModuleAddress, bootModuleLength } from "../../kernel/memory/boot-tr
 import { consoleWrite, consoleRead } from "../../drivers/console/console";
 import { bootDone } from "../../kernel/boot";
 import { logBytes } from "../../kernel/log";
-import { rdrand_u64, cpuid, va_load_u8 } from "../../kernel/xen/intrinsics";
+import { rdrand_u64, cpuid, va_load_u8, image_layout_va } from "../../kernel/xen/intrinsics";
 
 export function console_write(ptr: usize, len: i32): void {
   if (bootDone()) consoleWrite(ptr, len);
@@ -45,10 +45,16 @@ export function next_signal(): i32 {
   return -1;
 }
 
-// The boot image is the boot module (xl's ramdisk=, PVGrub's module), which the kernel
-// re-mapped read-only at MODULE_WINDOW during boot.
+// The boot image: the one the linker embedded in .rodata (image_layout_va 3/4) when there is
+// one, else the boot module (xl's ramdisk=, PVGrub's module), which the kernel re-mapped
+// read-only at MODULE_WINDOW during boot; so one kernel without an image boots many.
+function imageBase(): i64 {
+  return image_layout_va(4) > 0 ? image_layout_va(3) : bootModuleAddress();
+}
+
 export function image_size(): i64 {
-  return bootModuleLength();
+  const embedded = image_layout_va(4);
+  return embedded > 0 ? embedded : bootModuleLength();
 }
 
 export function image_read(dst: usize, offset: i64, len: i32): i32 {
@@ -56,7 +62,7 @@ export function image_read(dst: usize, offset: i64, len: i32): i32 {
   if (offset < 0 || len <= 0 || offset >= size) return 0;
   let n = <i64>len;
   if (offset + n > size) n = size - offset;
-  const base = bootModuleAddress() + offset;
+  const base = imageBase() + offset;
   for (let i: i64 = 0; i < n; i++) store<u8>(dst + <usize>i, <u8>va_load_u8(base + i));
   return <i32>n;
 }

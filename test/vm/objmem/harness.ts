@@ -74,8 +74,9 @@ export class Vm {
   snapshotBytes(): Uint8Array { return this.snapshot.slice(0, this.snapshotLength); }
 }
 
-export async function newVm(image: Uint8Array | null = null): Promise<Vm> {
-  const mod = await compileEntry();
+/** A Vm on the test entry, or on `module` (another build exporting the same API, e.g. bench/gc's). */
+export async function newVm(image: Uint8Array | null = null, module?: WebAssembly.Module): Promise<Vm> {
+  const mod = module ?? await compileEntry();
   let vm!: Vm;
   const mem = () => new Uint8Array((vm.ex.memory as WebAssembly.Memory).buffer);
   const imports = {
@@ -85,6 +86,7 @@ export async function newVm(image: Uint8Array | null = null): Promise<Vm> {
       seed() { return 42; },
     },
     xenolith: {
+      clock_monotonic_ns(): bigint { return process.hrtime.bigint(); },
       image_size(): bigint { return vm.image ? BigInt(vm.image.length) : -1n; },
       image_read(dst: number, offset: bigint, len: number): number {
         if (!vm.image) return -1;
@@ -152,8 +154,8 @@ export class World {
 
   /** Fresh heap with classes for nil/false/true, Array, ByteArray, WeakArray, Ephemeron ...,
    *  a special objects array, and a root area of numRoots words registered as roots. */
-  static async create(opts: { eden?: number; segment?: number; numRoots?: number; image?: Uint8Array } = {}): Promise<World> {
-    const vm = await newVm(opts.image ?? null);
+  static async create(opts: { eden?: number; segment?: number; numRoots?: number; image?: Uint8Array; module?: WebAssembly.Module } = {}): Promise<World> {
+    const vm = await newVm(opts.image ?? null, opts.module);
     const w = new World(vm);
     const ex = vm.ex;
     if (!ex.initializeObjectMemory(opts.eden ?? 256 * 1024)) throw new Error("initializeObjectMemory failed");

@@ -1,0 +1,112 @@
+// The Are We Fast Yet runner's logic, separate from the CLI so it can be tested without a checkout:
+// a generated SOM driver per benchmark, the image build, output parsing and the results table.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildImage } from '../../build/bootstrap/image-builder.ts';
+
+export const BENCHMARKS = [
+  'Richards', 'DeltaBlue', 'Havlak', 'Json', 'CD', 'NBody', 'Bounce',
+  'List', 'Mandelbrot', 'Permute', 'Queens', 'Sieve', 'Storage', 'Towers',
+] as const;
+
+/** Inner iterations per benchmark, small enough for an interpreter (NBody and Mandelbrot verify only at fixed counts: 1 is one of them). */
+export const DEFAULT_INNER: Record<string, number> = {
+  Richards: 1, DeltaBlue: 20, Havlak: 1, Json: 5, CD: 10, NBody: 1, Bounce: 20,
+  List: 20, Mandelbrot: 1, Permute: 20, Queens: 20, Sieve: 20, Storage: 10, Towers: 20,
+};
+
+const DRIVER_CLASS = 'AwfyDriver';
+const RESULT_RE = /^AWFY (\S+) (ok|failed) (\d+)$/m;
+
+/** SOM source of the driver: runs `inner` iterations once, verifying, and prints one line. */
+export function driverSource(benchmark: string, inner: number): string {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(benchmark)) throw new Error(`bad benchmark name '${benchmark}'`);
+  if (!Number.isInteger(inner) || inner < 1) throw new Error(`bad inner iteration count ${inner}`);
+  return `${DRIVER_CLASS} = (
+  ----
+  main = (
+    | bench t0 ok |
+    bench := ${benchmark} new.
+    t0 := system ticks.
+    ok := bench innerBenchmarkLoop: ${inner}.
+    ('AWFY ${benchmark} ' + (ok ifTrue: ['ok'] ifFalse: ['failed']) + ' ' + (system ticks - t0)) println.
+    ^ ok ifTrue: [0] ifFalse: [1] )
+)
+`;
+}
+
+export interface DriverResult { name: string; ok: boolean; micros: number }
+
+/** Finds the driver's result line in a run's output. */
+export function parseDriverOutput(out: string): DriverResult | undefined {
+  const m = RESULT_RE.exec(out);
+  return m ? { name: m[1], ok: m[2] === 'ok', micros: Number(m[3]) } : undefined;
+}
+
+/** The JS harness prints `Name: iterations=1 runtime: Nus`. */
+export function parseJsOutput(out: string): number | undefined {
+  const m = /: iterations=1 runtime: (\d+)us/.exec(out);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The suite's own harness (replaced by the driver; Run.som also shadows a field, which our compiler rejects). */
+const SKIPPED_FILES = new Set(['Harness.som', 'Run.som']);
+
+/**
+ * A view of the suite's SOM folder without the harness files: symbolic links into the checkout
+ * (the sources are read from there, never copied).
+ */
+export function linkSomSources(suiteSomDir: string, workDir: string): string {
+  const src = resolve(suiteSomDir);
+  if (!existsSync(src) || !statSync(src).isDirectory()) throw new Error(`${src}: no such directory`);
+  const view = join(workDir, 'som');
+  rmSync(view, { recursive: true, force: true });
+  mkdirSync(view, { recursive: true });
+  for (const e of readdirSync(src)) {
+    if (SKIPPED_FILES.has(e) || e.startsWith('.')) continue;
+    const p = join(src, e);
+    if (e.endsWith('.som') || statSync(p).isDirectory()) symlinkSync(p, join(view, e));
+  }
+  return view;
+}
+
+/** Builds the image running one benchmark: library + SOM-Compat + the suite's SOM sources + driver. */
+export function buildBenchImage(somDirs: string[], benchmark: string, inner: number, workDir: string): Uint8Array {
+  const driverDir = join(workDir, `driver-${benchmark}`);
+  mkdirSync(driverDir, { recursive: true });
+  writeFileSync(join(driverDir, `${DRIVER_CLASS}.som`), driverSource(benchmark, inner));
+  for (const d of somDirs) if (!existsSync(d)) throw new Error(`${d}: no such directory`);
+  // SOM-Compat lives under smalltalk/, so the kernel load already includes it.
+  return buildImage({ dirs: [...somDirs, driverDir], entry: `${DRIVER_CLASS} class>>main` }).image;
+}
+
+export function geomean(xs: number[]): number {
+  const v = xs.filter((x) => x > 0 && Number.isFinite(x));
+  return v.length === 0 ? NaN : Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length);
+}
+
+export interface Row { name: string; inner: number; times: Record<string, number | string>; js?: number }
+
+/** A Markdown table: time per target (µs, or the failure), the JS time and each ratio to it. */
+export function formatTable(rows: Row[], targets: string[]): string {
+  const head = ['benchmark', 'inner', ...targets.map((t) => `${t} µs`), 'node JS µs', ...targets.map((t) => `${t}/JS`)];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const ratios: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
+  for (const r of rows) {
+    const cells = [r.name, String(r.inner)];
+    for (const t of targets) cells.push(String(r.times[t] ?? '-'));
+    cells.push(r.js === undefined ? '-' : String(r.js));
+    for (const t of targets) {
+      const v = r.times[t];
+      if (typeof v === 'number' && r.js) {
+        const ratio = v / r.js;
+        ratios[t].push(ratio);
+        cells.push(ratio.toFixed(1));
+      } else cells.push('-');
+    }
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  const g = ['geomean', '', ...targets.map(() => ''), '', ...targets.map((t) => (ratios[t].length ? geomean(ratios[t]).toFixed(1) : '-'))];
+  lines.push(`| ${g.join(' | ')} |`);
+  return lines.join('\n');
+}

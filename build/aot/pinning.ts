@@ -1,0 +1,126 @@
+// Which locals live in registers ("pinned"), and where. A pre-pass over the body weighs each
+// local's uses (8x per loop nesting level). The whole function gets one assignment from all its
+// uses; each top-level loop (a loop not inside another loop) gets its own from the uses inside
+// it, keeping a local in the same register as outside where it can, so that entering and leaving
+// the loop moves few values between registers and frame homes (lower.ts emits those moves).
+import { Reg } from './x64/encoder.ts';
+import { isFloat } from './regalloc.ts';
+import type { ValType } from './wasm/module.ts';
+import type { Reader } from './body-reader.ts';
+
+/** Registers that may hold pinned locals, in order of preference (all from the value-stack
+ *  pools of abi.ts; rsi, rdi and xmm0–xmm5 always stay with the value stack). */
+export const PINNED_GPRS: Reg[] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r11, Reg.r10, Reg.r9, Reg.r8];
+export const PINNED_XMMS: number[] = [13, 12, 11, 10, 9, 8, 7, 6];
+/** A local is pinned only when its weight reaches PIN_WEIGHT; the GPRs from index PIN_LAST_FROM
+ *  on go only to locals of weight PIN_WEIGHT_LAST (used in a loop), since each one taken leaves
+ *  the value stack fewer registers. */
+const PIN_WEIGHT = 6;
+const PIN_WEIGHT_LAST = 64;
+const PIN_LAST_FROM = 5;
+
+export interface LocalUses {
+  /** Weight of each local over the whole body. */
+  weight: Float64Array;
+  /** Per top-level loop, by the body offset of its `loop` opcode: weights of uses inside it. */
+  loops: Map<number, Float64Array>;
+}
+
+/** Weighs local uses; `skip` skips an opcode's immediates, `skipBlockType` a block type. Returns
+ *  undefined for a malformed body (the main pass reports it). */
+export function weighLocalUses(
+  r: Reader,
+  nLocals: number,
+  skip: (op: number, r: Reader) => void,
+  skipBlockType: (r: Reader) => void,
+): LocalUses | undefined {
+  const weight = new Float64Array(nLocals);
+  const loops = new Map<number, Float64Array>();
+  const blocks: { loop: boolean; top?: boolean }[] = [];
+  let loopDepth = 0;
+  let inLoop: Float64Array | undefined;
+  try {
+    while (r.pos < r.bytes.length) {
+      const at = r.pos;
+      const op = r.u8();
+      if (op === 0x02 || op === 0x03 || op === 0x04) {
+        skipBlockType(r);
+        const top = op === 0x03 && loopDepth === 0;
+        blocks.push({ loop: op === 0x03, top });
+        if (top) {
+          inLoop = new Float64Array(nLocals);
+          loops.set(at, inLoop);
+        }
+        if (op === 0x03) loopDepth++;
+      } else if (op === 0x0b) {
+        const b = blocks.pop();
+        if (b?.loop) loopDepth--;
+        if (b?.top) inLoop = undefined;
+      } else if (op === 0x20 || op === 0x21 || op === 0x22) {
+        const i = r.u32();
+        if (i < nLocals) {
+          const w = 8 ** Math.min(loopDepth, 6);
+          weight[i] += w;
+          if (inLoop) inLoop[i] += w;
+        }
+      } else skip(op, r);
+    }
+  } catch {
+    return undefined;
+  }
+  return { weight, loops };
+}
+
+/**
+ * Assigns registers to the heaviest locals. `unavailable` registers (of either class, by class)
+ * are not used; a local that `prefer` maps to a register keeps that register when chosen.
+ */
+export function assignPinned(
+  weight: Float64Array,
+  types: ValType[],
+  unavailable: { gpr: Set<number>; xmm: Set<number> } = { gpr: new Set(), xmm: new Set() },
+  prefer: Map<number, number> = new Map(),
+  lastWeight = PIN_WEIGHT_LAST,
+): Map<number, number> {
+  const rank: number[] = [];
+  for (let i = 0; i < weight.length; i++) if (weight[i] >= PIN_WEIGHT) rank.push(i);
+  if (!rank.length && !prefer.size) return new Map();
+  rank.sort((x, y) => weight[y] - weight[x]);
+  const gprs = PINNED_GPRS.filter((r) => !unavailable.gpr.has(r));
+  const xmms = PINNED_XMMS.filter((r) => !unavailable.xmm.has(r));
+  // choose which locals (capacity per class), then place them
+  const chosen: number[] = [];
+  let nG = 0, nX = 0;
+  for (const i of rank) {
+    if (isFloat(types[i])) {
+      if (nX < xmms.length) (chosen.push(i), nX++);
+    } else if (nG < gprs.length && (nG < PIN_LAST_FROM || weight[i] >= lastWeight)) (chosen.push(i), nG++);
+  }
+  const out = new Map<number, number>();
+  const freeG = new Set(gprs), freeX = new Set(xmms);
+  for (const i of chosen) {
+    const p = prefer.get(i);
+    const free = isFloat(types[i]) ? freeX : freeG;
+    if (p !== undefined && free.has(p)) {
+      out.set(i, p);
+      free.delete(p);
+    }
+  }
+  for (const i of chosen) {
+    if (out.has(i)) continue;
+    const free = isFloat(types[i]) ? freeX : freeG;
+    const first = free.values().next();
+    if (first.done) continue;
+    out.set(i, first.value);
+    free.delete(first.value);
+  }
+  // preferred locals whose register nobody took stay there: nothing to move at the boundaries
+  for (const [i, p] of prefer) {
+    const free = isFloat(types[i]) ? freeX : freeG;
+    if (!out.has(i) && free.has(p)) {
+      out.set(i, p);
+      free.delete(p);
+    }
+  }
+  return out;
+}
