@@ -14,7 +14,7 @@ import {
 import { VIRT_BASE, LINEAR_RESERVED_BYTES } from "./memory/layout";
 import { p2mUse, pfnToMfn } from "./memory/p2m";
 import { recordBootTables } from "./memory/page-tables";
-import { linearInit, linearRemap } from "./memory/linear";
+import { linearInit, linearRemap, linearInitialPagesFit } from "./memory/linear";
 import { reclaimBootTrailer } from "./memory/boot-trailer";
 import { protectImage, detectNx } from "./memory/protect-image";
 import { pteSetNxSupported } from "./memory/pte";
@@ -71,6 +71,7 @@ export function boot(): void {
   const l4Mfn = pfnToMfn(pfnOfVa(<i64>ptBase(si)));
   const recorded = recordBootTables(l4Mfn, VIRT_BASE, linear_base() + LINEAR_RESERVED_BYTES);
   if (recorded < 0) { log("xenolith: boot failed: page-table directory full"); crashDomain(); }
+  if (!linearInitialPagesFit()) { log("xenolith: boot failed: the initial linear memory exceeds the frame table's head"); crashDomain(); }
   linearInit(pfnOfVa(linear_base()));
   const initialEnd = linear_base() + (<i64>linear_initial_pages() << 16);
   if (((image_end_va() + 4095) & ~4095) > initialEnd) {

@@ -4,6 +4,7 @@
 
 import { sched_op, SCHEDOP_shutdown } from "./xen/hypercall";
 import { put, putDec, putByte, flush } from "./log";
+import { printStatsIfRequested } from "./stats";
 
 export const SHUTDOWN_poweroff: u32 = 0;
 export const SHUTDOWN_reboot: u32 = 1;
@@ -38,6 +39,7 @@ export function shutdown(reason: u32): void {
 
 /** Normal end: prints the status (the test host reads it from the console log). */
 export function poweroff(status: i32): void {
+  printStatsIfRequested();
   put("xenolith: exit status ");
   putDec(status);
   putByte(10);

@@ -2,17 +2,47 @@
 // image_size/image_read), resume the image's active process, and run until it quits (platform
 // exit, primitive 113). The host calls the exported `main`.
 
-import { crash, exit } from "platform";
+import { crash, exit, image_size } from "platform";
 import { initializeObjectMemory } from "./objmem/index";
+import { allocPages, freePages } from "./objmem/pages";
+import { setGrowQuantum } from "./objmem/segments";
 import { loadImage, imageErrorPtr, imageErrorLength } from "./image/index";
 import { initInterpreter, resumeActiveProcess } from "./interp/startup";
 import { interpret } from "./interp/interpreter";
 import { vmCrash } from "./interp/crash";
+import { NUM_PAGES, PAGE_BYTES } from "./interp/registers";
 
 const EDEN_BYTES: u32 = 8 << 20;
+const GROW_QUANTUM: usize = 4 << 20;
+/** Halvings tried for a host with little memory: down to a 512 KiB eden, 256 KiB quantum. */
+const SIZE_STEPS: i32 = 5;
+
+/** New space and the image's old-space headroom (the segment grow quantum), sized to what the
+ *  host gives: full size where memory.grow allows, halved step by step in a small domain (a Xen
+ *  guest booted with little memory=). The probe's pages go to the page pool, from which new
+ *  space and the image segment are then carved, so nothing is wasted. Answers the eden size. */
+function sizeSpaces(): u32 {
+  heap.free(heap.alloc(16)); // asc's allocator claims all memory present at its first use: not ours
+  const image = <usize>image_size();
+  for (let step = 0; step < SIZE_STEPS; step++) {
+    const eden = EDEN_BYTES >> <u32>step;
+    const quantum = GROW_QUANTUM >> <usize>step;
+    // eden + two survivors of eden/5 (objmem/heap.ts), the image and its headroom, the stack
+    // zone (interp/startup.ts), and 1 MiB for the GC's side stacks and what the image grows by
+    const need = <usize>eden + 2 * (<usize>eden / 5) + image + quantum + <usize>NUM_PAGES * PAGE_BYTES + (1 << 20);
+    const probe = allocPages(need);
+    if (probe != 0) {
+      freePages(probe, need);
+      setGrowQuantum(quantum);
+      return eden;
+    }
+  }
+  setGrowQuantum(GROW_QUANTUM >> <usize>(SIZE_STEPS - 1));
+  return EDEN_BYTES >> <u32>(SIZE_STEPS - 1);
+}
 
 export function main(): void {
-  if (!initializeObjectMemory(EDEN_BYTES)) vmCrash("cannot reserve new space");
+  if (!initializeObjectMemory(sizeSpaces())) vmCrash("cannot reserve new space");
   if (!loadImage()) {
     crash(imageErrorPtr(), imageErrorLength());
     return;

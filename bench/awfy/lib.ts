@@ -9,10 +9,15 @@ export const BENCHMARKS = [
   'List', 'Mandelbrot', 'Permute', 'Queens', 'Sieve', 'Storage', 'Towers',
 ] as const;
 
-/** Inner iterations per benchmark, small enough for an interpreter (NBody and Mandelbrot verify only at fixed counts: 1 is one of them). */
+/**
+ * Inner iterations per benchmark: enough work for V8 to reach its optimised code and for the
+ * interpreter to run for a fraction of a second to seconds. Some benchmarks verify only at fixed
+ * counts (NBody: 1 or 250000; Mandelbrot: 1, 500, 750; Havlak: 1, 15, 150...; CD: 2, 10, 100...),
+ * so those use the smallest count that does real work.
+ */
 export const DEFAULT_INNER: Record<string, number> = {
-  Richards: 1, DeltaBlue: 20, Havlak: 1, Json: 5, CD: 10, NBody: 1, Bounce: 20,
-  List: 20, Mandelbrot: 1, Permute: 20, Queens: 20, Sieve: 20, Storage: 10, Towers: 20,
+  Richards: 2, DeltaBlue: 500, Havlak: 1, Json: 10, CD: 10, NBody: 250000, Bounce: 100,
+  List: 100, Mandelbrot: 500, Permute: 100, Queens: 100, Sieve: 100, Storage: 50, Towers: 20,
 };
 
 const DRIVER_CLASS = 'AwfyDriver';
@@ -43,10 +48,16 @@ export function parseDriverOutput(out: string): DriverResult | undefined {
   return m ? { name: m[1], ok: m[2] === 'ok', micros: Number(m[3]) } : undefined;
 }
 
-/** The JS harness prints `Name: iterations=1 runtime: Nus`. */
-export function parseJsOutput(out: string): number | undefined {
-  const m = /: iterations=1 runtime: (\d+)us/.exec(out);
-  return m ? Number(m[1]) : undefined;
+/** The JS harness prints `Name: iterations=1 runtime: Nus` for every outer iteration, in order. */
+export function parseJsOutput(out: string): number[] {
+  return [...out.matchAll(/: iterations=1 runtime: (\d+)us/g)].map((m) => Number(m[1]));
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** The suite's own harness (replaced by the driver; Run.som also shadows a field, which our compiler rejects). */
@@ -70,13 +81,12 @@ export function linkSomSources(suiteSomDir: string, workDir: string): string {
   return view;
 }
 
-/** Builds the image running one benchmark: library + SOM-Compat + the suite's SOM sources + driver. */
+/** Builds the image running one benchmark: library + SOM-Compat (joins because the sources are SOM) + the suite's SOM sources + driver. */
 export function buildBenchImage(somDirs: string[], benchmark: string, inner: number, workDir: string): Uint8Array {
   const driverDir = join(workDir, `driver-${benchmark}`);
   mkdirSync(driverDir, { recursive: true });
   writeFileSync(join(driverDir, `${DRIVER_CLASS}.som`), driverSource(benchmark, inner));
   for (const d of somDirs) if (!existsSync(d)) throw new Error(`${d}: no such directory`);
-  // SOM-Compat lives under smalltalk/, so the kernel load already includes it.
   return buildImage({ dirs: [...somDirs, driverDir], entry: `${DRIVER_CLASS} class>>main` }).image;
 }
 
@@ -85,28 +95,42 @@ export function geomean(xs: number[]): number {
   return v.length === 0 ? NaN : Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length);
 }
 
-export interface Row { name: string; inner: number; times: Record<string, number | string>; js?: number }
+/** One benchmark's results: our time per target (µs, or why there is none) and V8's. */
+export interface Row {
+  name: string;
+  inner: number;
+  times: Record<string, number | string>;
+  /** V8's first (cold) iteration and the median of all its iterations (warm), in µs. */
+  js?: { first: number; median: number };
+}
 
-/** A Markdown table: time per target (µs, or the failure), the JS time and each ratio to it. */
+/**
+ * A Markdown table: time per target, V8's cold and warm times, and each target's ratio to V8's
+ * warm time (the median of its iterations), with the ratios' geometric means; a last row gives
+ * the geometric mean against V8's first (cold) iteration instead.
+ */
 export function formatTable(rows: Row[], targets: string[]): string {
-  const head = ['benchmark', 'inner', ...targets.map((t) => `${t} µs`), 'node JS µs', ...targets.map((t) => `${t}/JS`)];
+  const head = ['benchmark', 'inner', ...targets.map((t) => `${t} µs`), 'JS first µs', 'JS median µs', ...targets.map((t) => `${t}/JS`)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const ratios: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
+  const coldRatios: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
   for (const r of rows) {
     const cells = [r.name, String(r.inner)];
     for (const t of targets) cells.push(String(r.times[t] ?? '-'));
-    cells.push(r.js === undefined ? '-' : String(r.js));
+    cells.push(r.js ? String(r.js.first) : '-', r.js ? String(Math.round(r.js.median)) : '-');
     for (const t of targets) {
       const v = r.times[t];
-      if (typeof v === 'number' && r.js) {
-        const ratio = v / r.js;
+      if (typeof v === 'number' && r.js && r.js.median > 0) {
+        const ratio = v / r.js.median;
         ratios[t].push(ratio);
+        if (r.js.first > 0) coldRatios[t].push(v / r.js.first);
         cells.push(ratio.toFixed(1));
       } else cells.push('-');
     }
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  const g = ['geomean', '', ...targets.map(() => ''), '', ...targets.map((t) => (ratios[t].length ? geomean(ratios[t]).toFixed(1) : '-'))];
-  lines.push(`| ${g.join(' | ')} |`);
+  const footer = (label: string, rs: Record<string, number[]>): string =>
+    `| ${[label, '', ...targets.map(() => ''), '', '', ...targets.map((t) => (rs[t].length ? geomean(rs[t]).toFixed(1) : '-'))].join(' | ')} |`;
+  lines.push(footer('geomean', ratios), footer('geomean vs JS first', coldRatios));
   return lines.join('\n');
 }

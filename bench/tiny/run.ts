@@ -1,10 +1,13 @@
 // bench/tiny: tinyBenchmarks on the VM. Builds an image from bench/tiny/smalltalk with the class
 // library, runs it on each available target and prints bytecodes/s and sends/s as a table row
 // in bench/RESULTS.md's format (`--record` replaces the tinyBenchmarks section of bench/RESULTS.md).
-// Targets: node (the VM as wasm in this process) and linux (the VM compiled ahead of time to a
-// static executable; x86-64 Linux only).
+// Targets: node (the VM as wasm in this process), linux (the VM compiled ahead of time to a
+// static executable; x86-64 Linux only) and xen (the same VM in a PV kernel, booted as a domU in
+// the Xen test host, when it can run here; `--no-xen` leaves it out). The xen row is also given
+// as a ratio to the linux row of the same run: the goal is 1.0, the kernel adding nothing (under
+// the test host's nested emulation the ratio measures QEMU's TCG, not the kernel).
 //
-//   node --import tsx bench/tiny/run.ts [--record]
+//   node --import tsx bench/tiny/run.ts [--record] [--no-xen]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -14,6 +17,8 @@ import { buildImage } from '../../build/bootstrap/image-builder.ts';
 import { compileVm } from '../../build/vm/compile-vm.ts';
 import { runCaptured } from '../../build/targets/node-host.ts';
 import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
+import { buildXenApp } from '../../build/pipeline/xen-app.ts';
+import { hostUnavailableReason, runGuests } from '../../build/xenhost/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const COMMAND = 'node --import tsx bench/tiny/run.ts';
@@ -42,10 +47,14 @@ function jsReference(sieveRuns: number, fibN: number): { sieveMs: number; fibMs:
 
 const OUTPUT = /bytecodes\/s (\d+) sends\/s (\d+) sieveRuns (\d+) fib (\d+) ms (\d+) (\d+)/;
 
-/** A row from the image's output line, with the ratios to plain JavaScript timed now. */
-function row(target: string, stdout: string): Row {
+/** A row from the image's output line, with the ratios to plain JavaScript timed now (not for
+ *  a guest of the emulated test host, whose machine is not this one). */
+function row(target: string, stdout: string, compareToJs = true): Row {
   const m = OUTPUT.exec(stdout);
   if (!m) throw new Error(`unexpected output on ${target}: ${stdout}`);
+  if (!compareToJs) {
+    return { target, bytecodes: Number(m[1]), sends: Number(m[2]), detail: `sieve ×${m[3]} in ${m[5]} ms, fib ${m[4]} in ${m[6]} ms` };
+  }
   const js = jsReference(Number(m[3]), Number(m[4]));
   const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(0)}×` : 'n/a');
   return {
@@ -80,6 +89,31 @@ async function runLinux(image: Uint8Array): Promise<Row | undefined> {
   }
 }
 
+/** The VM in a PV kernel carrying the image, booted once in the Xen test host. */
+async function runXen(image: Uint8Array): Promise<Row | undefined> {
+  if (process.argv.includes('--no-xen')) return undefined;
+  const why = hostUnavailableReason();
+  if (why) {
+    process.stderr.write(`tiny: no xen row: ${why}\n`);
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xenolith-tiny-xen-'));
+  try {
+    const path = join(dir, 'tiny.image');
+    writeFileSync(path, image);
+    const kernel = join(dir, 'tiny.xen');
+    await buildXenApp({ image: path, out: kernel });
+    const { guests, accel } = await runGuests([{ name: 'tiny', kernel, memory: 128, timeLimitSeconds: 600 }]);
+    const g = guests[0];
+    if (g.ending !== 'poweroff' || g.exitStatus !== 0) throw new Error(`tiny benchmarks failed on xen (${g.ending}, status ${g.exitStatus}):\n${g.console}\n${g.xlLog}`);
+    const r = row('xen', g.console, false);
+    r.target = `xen (${accel})`;
+    return r;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n.toLocaleString('en'));
 
 async function main(): Promise<void> {
@@ -87,6 +121,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [await runNode(image)];
   const linux = await runLinux(image);
   if (linux) rows.push(linux);
+  const xen = await runXen(image);
+  if (xen) {
+    if (linux) xen.detail += `; xen/linux ${(xen.bytecodes / linux.bytecodes).toFixed(2)} (bytecodes/s), ${(xen.sends / linux.sends).toFixed(2)} (sends/s)`;
+    rows.push(xen);
+  }
   const date = new Date().toISOString().slice(0, 10);
   const lines = rows.map((r) => `| ${date} | tiny | ${r.target} | ${fmt(r.bytecodes)} bytecodes/s | ${fmt(r.sends)} sends/s | ${r.detail} | \`${COMMAND}\` |`);
   process.stdout.write(`${HEADER}\n${lines.join('\n')}\n`);

@@ -5,14 +5,16 @@
 //   registerIntrinsics('xen', 'xen', 'pause', { params: [], results: [], emit: ({ asm }) => asm.bytes(0xf3, 0x90) });
 //
 // Calling convention of an emitter (the lowering arranges it):
-// - integer arguments (i32 zero-extended, i64) arrive in rdi, rsi, rdx, rcx, r8, r9, in order;
-//   float arguments in xmm0, xmm1, ... (their own sequence). At most 6 of each.
+// - integer arguments (i32 zero-extended, i64) arrive in rdi, rsi, rdx, rcx, r8, r9, then
+//   r10, r11, rax for the 7th to 9th (WASI path_open has 9), in order; float arguments in xmm0,
+//   xmm1, ... (their own sequence). At most 9 integer and 8 float arguments (lower.ts
+//   callIntrinsic refuses more).
 // - the (single) result is left in rax (i32 zero-extended / i64) or xmm0 (f32/f64).
 // - every allocatable register may be clobbered (the value stack is spilled before the call);
 //   r14 (linear-memory base), r15 (vmctx), rbp and rsp must be preserved, and rsp must be
 //   restored to its value on entry. rsp is 16-byte aligned on entry.
-// - `ctx.trap(kind)` emits a precise wasm trap (attributed to the call site) taken when the
-//   emitter jumps to the returned label; `ctx.helper(sym)` calls a runtime routine by symbol.
+// - `ctx.trapLabel(kind)` returns a label that raises a precise wasm trap (attributed to the call
+//   site) when the emitter jumps to it; `ctx.trapIf(cond, kind)` jumps there when cond holds.
 import type { Assembler, Cond, Label } from './x64/encoder.ts';
 import type { ProgramObject } from './object.ts';
 import type { TrapKind } from './abi.ts';

@@ -55,6 +55,13 @@ interface Ctl {
    *  offsets [start, end), end = the `if`) and branch straight to the then-arm: one taken branch
    *  per iteration instead of a jump back to the test. */
   rotate?: { start: number; end: number; body?: Label; ifCtl?: Ctl };
+  /** An interpreter-style loop `loop (head; block ... block; br_table)` (dispatchHead): each `br`
+   *  back edge evaluates the head again and jumps through the loop's jump table itself, so every
+   *  handler has its own indirect jump (predicted per handler) instead of sharing one. `table`
+   *  and `dflt` are set when the loop's own br_table is compiled. */
+  dispatch?: { start: number; end: number; n?: number; table?: Label; dflt?: Label };
+  /** Body offset just after this block's `end` (found by scanning ahead; -1: not found). */
+  endPos?: number;
 }
 
 interface PendingTrap {
@@ -329,6 +336,123 @@ class FunctionLowering {
     a.jcc(cond, rot.body!);
     a.jmp(rot.ifCtl!.elseLabel!);
   }
+  /** Replicated dispatch: the offset of the `br_table` (at least 4 targets) ending a loop head made
+   *  of `block`s without types opened on an empty stack and straight-line instructions (locals,
+   *  globals, constants, loads and stores, integer arithmetic), or undefined. Re-evaluating the
+   *  head at a back edge is what the jump to the loop's start would do. */
+  private dispatchHead(pos: number): number | undefined {
+    const p = new Reader(this.r.bytes, pos);
+    let depth = 0, ops = 0, bytes = 0;
+    try {
+      for (;;) {
+        const at = p.pos;
+        const op = p.u8();
+        if (op === 0x02) {
+          if (p.u8() !== 0x40 || depth !== 0) return undefined;
+          continue;
+        }
+        if (op === 0x0e) return depth === 1 && p.u32() >= 4 ? at : undefined;
+        if (++ops > 24) return undefined;
+        if (op === 0x20 || op === 0x23) (p.u32(), depth++);
+        else if (op === 0x21 || op === 0x24) (p.u32(), depth--);
+        else if (op === 0x22) p.u32();
+        else if (op === 0x41) (p.s32(), depth++);
+        else if (op === 0x42) (p.s64(), depth++);
+        else if (op >= 0x28 && op <= 0x35) (p.u32(), p.u32());
+        else if (op >= 0x36 && op <= 0x3e) (p.u32(), p.u32(), depth -= 2);
+        else if (op === 0x45 || op === 0x50 || op === 0xa7 || op === 0xac || op === 0xad) { /* unary */ }
+        else if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) || op === 0x6a || op === 0x6b || op === 0x6c ||
+          (op >= 0x71 && op <= 0x78) || op === 0x7c || op === 0x7d || op === 0x7e || (op >= 0x83 && op <= 0x8a)) depth--;
+        else return undefined;
+        if (depth < 0) return undefined;
+        bytes += p.pos - at;
+        if (bytes > 96) return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  /** A `br` back edge of a loop with a replicated dispatch: the head again (its `block`s emit
+   *  nothing), then the indexed jump through the loop's own table. */
+  private dispatchBackEdge(c: Ctl): void {
+    const a = this.asm, s = this.stack, d = c.dispatch!;
+    // values above the loop's height are dead (in slots, after the flush): the head goes on top
+    const pos = this.r.pos, off = this.opOffset;
+    this.r.pos = d.start;
+    while (this.r.pos < d.end) {
+      this.opOffset = this.r.pos;
+      const op = this.r.u8();
+      if (op === 0x02) this.r.u8();
+      else this.op(op);
+    }
+    if (this.r.pos !== d.end) this.fail('internal: dispatch head overran');
+    this.opOffset = d.end;
+    const idx = this.popIndex();
+    s.flush();
+    this.tableJump(d.n!, d.table!, d.dflt!, idx);
+    this.r.pos = pos;
+    this.opOffset = off;
+  }
+  /** For `br` to block c: when c's `end` is followed by `br` to a loop with a replicated dispatch
+   *  (handlers that leave through a shared block to the back edge), that loop: the branch may
+   *  dispatch at once. c must deliver nothing (no results) and stay inside the loop. */
+  private dispatchAfter(c: Ctl): Ctl | undefined {
+    if (c.kind !== 'block' || c.results.length || c.resultReg !== undefined) return undefined;
+    const k = this.ctls.indexOf(c);
+    if (c.endPos === undefined) {
+      // scan ahead from here over the rest of every open construct up to c's end
+      c.endPos = -1;
+      const p = new Reader(this.r.bytes, this.r.pos);
+      let levels = this.ctls.length - k, nest = 0;
+      try {
+        while (p.pos < this.r.bytes.length && p.pos - this.r.pos < 0x10000) {
+          const op = p.u8();
+          if (op === 0x02 || op === 0x03 || op === 0x04) (this.skipBlockType(p), nest++);
+          else if (op === 0x0b) {
+            if (nest > 0) nest--;
+            else if (--levels === 0) {
+              c.endPos = p.pos;
+              break;
+            }
+          } else this.skipImmediates(op, p);
+        }
+      } catch {
+        c.endPos = -1;
+      }
+    }
+    if (c.endPos < 0 || this.r.bytes[c.endPos] !== 0x0c) return undefined;
+    let depth: number;
+    try {
+      depth = new Reader(this.r.bytes, c.endPos + 1).u32();
+    } catch {
+      return undefined;
+    }
+    const loop = this.ctls[k - 1 - depth];
+    return loop?.kind === 'loop' && loop.dispatch?.table ? loop : undefined;
+  }
+  /** Pops a jump-table index: a pinned local's own register (a zero-extended i32 that flushing
+   *  does not change), else the value moved into rcx. */
+  private popIndex(): Reg {
+    const s = this.stack, v = s.peek();
+    const pr = v.loc.k === 'local' ? s.pinned.get(v.loc.i) : undefined;
+    if (pr === undefined) {
+      s.popInto(Reg.rcx);
+      return Reg.rcx;
+    }
+    s.pop();
+    return pr;
+  }
+  /** idx (a zero-extended i32, not rax/rdx) < n ? jump through the 32-bit offsets at `table` :
+   *  jump to dflt. */
+  private tableJump(n: number, table: Label, dflt: Label, idx: Reg): void {
+    const a = this.asm;
+    a.aluRI(Alu.cmp, 4, idx, n);
+    a.jcc(Cond.AE, dflt);
+    a.leaLabel(Reg.rax, table);
+    a.load(4, Reg.rdx, mem(Reg.rax, 0, idx, 4), true);
+    a.aluRR(Alu.add, 8, Reg.rax, Reg.rdx);
+    a.jmpR(Reg.rax);
+  }
   /** At a top-level loop (stack flushed): switch to its own pinned locals. */
   private enterRegion(c: Ctl): void {
     const w = this.loopWeights.get(this.opOffset);
@@ -482,6 +606,10 @@ class FunctionLowering {
           if (!bt.params.length && !bt.results.length) {
             const end = this.rotatableHead(r.pos);
             if (end !== undefined) c.rotate = { start: r.pos, end };
+            else {
+              const head = this.dispatchHead(r.pos);
+              if (head !== undefined) c.dispatch = { start: r.pos, end: head };
+            }
           }
           c.target = a.label();
           a.bind(c.target);
@@ -541,7 +669,9 @@ class FunctionLowering {
         s.flush();
         if (!delivered) this.moveBranchValues(c);
         else this.emitExit(c);
+        const via = c.dispatch?.table ? c : this.dispatchAfter(c);
         if (c.rotate?.body) this.rotatedBackEdge(c);
+        else if (via) this.dispatchBackEdge(via);
         else {
           this.threadHere(c.target);
           a.jmp(c.target);
@@ -581,18 +711,20 @@ class FunctionLowering {
         const targets: number[] = [];
         for (let i = 0; i < n; i++) targets.push(r.u32());
         const def = r.u32();
-        s.popInto(Reg.rcx);
+        const idx = n >= 4 ? this.popIndex() : (s.popInto(Reg.rcx), Reg.rcx);
         s.flush();
         if (n >= 4) {
           // jump table of 32-bit offsets from the table start; targets needing value moves get stubs
           const table = a.label(), dflt = a.label();
           const entries = targets.map((d) => (this.needsMove(this.ctlAt(d)) ? { d, stub: a.label() } : { d, stub: undefined }));
-          a.aluRI(Alu.cmp, 4, Reg.rcx, n);
-          a.jcc(Cond.AE, dflt);
-          a.leaLabel(Reg.rax, table);
-          a.load(4, Reg.rdx, mem(Reg.rax, 0, Reg.rcx, 4), true);
-          a.aluRR(Alu.add, 8, Reg.rax, Reg.rdx);
-          a.jmpR(Reg.rax);
+          this.tableJump(n, table, dflt, idx);
+          // the head of a loop with a replicated dispatch: its back edges reuse this table
+          for (let k = this.ctls.length - 1; k >= 0; k--) {
+            const loop = this.ctls[k];
+            if (loop.kind !== 'loop') continue;
+            if (loop.dispatch?.end === this.opOffset) Object.assign(loop.dispatch, { n, table, dflt });
+            break;
+          }
           // the table goes after the function's code, out of the instruction stream
           const tableTargets = entries.map((e) => e.stub ?? this.ctlAt(e.d).target);
           this.tables.push(() => {
@@ -820,6 +952,16 @@ class FunctionLowering {
     const a = this.asm, s = this.stack;
     this.clean.delete(i); // in-place updates of a pinned local (pinnedOperand) end here too
     const t = this.localTypes[i];
+    if (!tee && !s.pinned.has(i) && this.r.bytes[this.r.pos] === 0x20) {
+      // `local.set i; local.get i` of a local in the frame is a tee: no reload of what was stored
+      const p = new Reader(this.r.bytes, this.r.pos + 1);
+      try {
+        if (p.u32() === i) {
+          this.r.pos = p.pos;
+          tee = true;
+        }
+      } catch { /* malformed: the main loop reports it */ }
+    }
     const v = s.pop(); // consumed: only the values below need their lazy reads of i materialised
     s.materializeLocal(i);
     const dst = s.localAddr(i);
@@ -829,10 +971,14 @@ class FunctionLowering {
     }
     const pr = s.pinned.get(i);
     if (pr !== undefined) {
-      if (v.loc.k === 'reg' && !tee) {
+      if (v.loc.k === 'reg') {
         if (isFloat(t)) a.movaps(pr, v.loc.r);
         else a.movRR(8, pr, v.loc.r);
-        s.free(v);
+        // a tee keeps the value in its register too: the next operation (usually its only
+        // reader) may then update that register in place instead of copying the local first
+        if (tee) s.push(v);
+        else s.free(v);
+        return;
       } else {
         s.load(v, pr);
         s.free(v);
@@ -991,6 +1137,8 @@ class FunctionLowering {
     const n = ft.params.length;
     // integer arguments 7..9 (WASI path_open has 9) go in r10, r11, rax: free here after savePinned
     const gprArgs = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.rcx, Reg.r8, Reg.r9, Reg.r10, Reg.r11, Reg.rax];
+    const nInt = ft.params.filter((t) => !isFloat(t)).length;
+    if (nInt > gprArgs.length || n - nInt > 8) this.fail(`intrinsic with ${nInt} integer and ${n - nInt} float arguments (at most ${gprArgs.length} and 8)`);
     let gi = 0, xi = 0;
     for (let i = 0; i < n; i++) {
       const t = ft.params[i];
@@ -1043,7 +1191,18 @@ class FunctionLowering {
     if (op <= 0x35) {
       // loads
       const [t, size, signed] = LOADS[op];
+      const tgt = this.pinnedSetNext(t);
       const { m, reg } = this.address(offset);
+      if (tgt) {
+        // `local.set` of a pinned local next: load straight into its register
+        s.materializeLocal(tgt.i);
+        this.memSite();
+        if (isFloat(t)) a.movsdLoad(t === 'f64', tgt.r, m);
+        else a.load(size, tgt.r, m, signed, t === 'i64' ? 8 : 4);
+        if (reg !== undefined) s.freeReg('i32', reg);
+        this.consumeSet(tgt);
+        return;
+      }
       if (isFloat(t)) {
         const x = s.allocXmm();
         this.memSite();
@@ -1325,7 +1484,21 @@ class FunctionLowering {
       const t: ValType = size === 4 ? 'i32' : 'i64';
       const b = s.popOperand();
       if (alu !== 'mul' && this.pinnedOperand(alu, size, t, b)) return;
-      const { r: x } = s.popReg();
+      const top = s.peek();
+      const src = top.loc.k === 'local' ? s.pinned.get(top.loc.i) : undefined;
+      if (alu === 'mul' && src !== undefined && typeof b.op === 'bigint' && fitsImm(b.op, size)) {
+        // a pinned local times a constant: three-operand imul, no copy of the local
+        s.pop();
+        const into = this.pinnedSetNext(t);
+        if (into && into.i !== (top.loc as { i: number }).i) s.materializeLocal(into.i);
+        const dst = into && into.i !== (top.loc as { i: number }).i ? into.r : s.allocGpr();
+        a.imulRRI(size, dst, src, immOf(b.op, size));
+        if (dst === into?.r) this.consumeSet(into);
+        else s.pushReg(t, dst);
+        return;
+      }
+      const into = this.computeIntoPinned(t, b);
+      const { r: x } = into ? { r: into.r } : s.popReg();
       if (alu === 'mul') {
         if (typeof b.op === 'bigint' && fitsImm(b.op, size)) a.imulRRI(size, x, x, immOf(b.op, size));
         else if (typeof b.op === 'bigint') {
@@ -1334,7 +1507,8 @@ class FunctionLowering {
         } else a.imulRR(size, x, b.op);
       } else this.aluWith(alu, size, x, b);
       if (alu !== Alu.cmp) s.release(b);
-      s.pushReg(t, x);
+      if (into) this.consumeSet(into);
+      else s.pushReg(t, x);
       return;
     }
     switch (op) {
@@ -1353,6 +1527,39 @@ class FunctionLowering {
     }
     if (op >= 0x8b && op <= 0xa6) return this.floatArith(op);
     return this.conversion(op);
+  }
+
+  /** Is the next instruction `local.set` of a pinned local of type t? Then a result can be
+   *  computed straight into its register (consumeSet skips the set). */
+  private pinnedSetNext(t: ValType): { i: number; r: number; end: number } | undefined {
+    if (this.r.bytes[this.r.pos] !== 0x21) return undefined;
+    const p = new Reader(this.r.bytes, this.r.pos + 1);
+    let i: number;
+    try {
+      i = p.u32();
+    } catch {
+      return undefined;
+    }
+    const r = this.stack.pinned.get(i);
+    return r !== undefined && this.localTypes[i] === t ? { i, r, end: p.pos } : undefined;
+  }
+  /** The `local.set` found by pinnedSetNext, done: the value is already in the register. */
+  private consumeSet(tgt: { i: number; end: number }): void {
+    this.clean.delete(tgt.i);
+    this.r.pos = tgt.end;
+  }
+  /** A binary operation whose right operand b is popped and whose left operand is next on the
+   *  stack, followed by `local.set` of a pinned local: when the left operand is not in a register
+   *  yet, pops it into the local's register (the caller operates there and calls consumeSet), so
+   *  the result needs no copy. Not when b reads the local (its register is about to change). */
+  private computeIntoPinned(t: ValType, b: { v: Val }): { i: number; r: number; end: number } | undefined {
+    const s = this.stack;
+    const tgt = this.pinnedSetNext(t);
+    if (!tgt || s.peek().loc.k === 'reg' || (b.v.loc.k === 'local' && b.v.loc.i === tgt.i)) return undefined;
+    const x = s.pop();
+    s.materializeLocal(tgt.i); // lazy reads of the local below keep its old value
+    s.load(x, tgt.r); // nothing when x reads the local itself
+    return tgt;
   }
 
   /** Is the next instruction local.set/local.tee of local i? */
@@ -1564,17 +1771,21 @@ class FunctionLowering {
       const n = Number(bv.loc.bits & BigInt(size * 8 - 1));
       const xv = s.peek();
       const rot = n && xv.loc.k === 'local' && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xv.loc.i, sh === Shift.shl, n) : 0;
-      const { r: x } = s.popReg();
+      const into = this.computeIntoPinned(t, { v: bv });
+      const { r: x } = into ? { r: into.r } : s.popReg();
       if (rot) a.shiftI(Shift.rol, size, x, rot);
       else if (n) a.shiftI(sh, size, x, n);
       else if (size === 4) a.movRR(4, x, x);
-      s.pushReg(t, x);
+      if (into) this.consumeSet(into);
+      else s.pushReg(t, x);
       return;
     }
-    s.popInto(Reg.rcx);
-    const { r: x } = s.popReg();
+    const count = s.popInto(Reg.rcx);
+    const into = this.computeIntoPinned(t, { v: count });
+    const { r: x } = into ? { r: into.r } : s.popReg();
     a.shiftCl(sh, size, x);
-    s.pushReg(t, x);
+    if (into) this.consumeSet(into);
+    else s.pushReg(t, x);
   }
 
   // ---- floats -------------------------------------------------------------------------------------
@@ -1647,10 +1858,12 @@ class FunctionLowering {
         s.load(b.v, XMM_SCRATCH);
         src = XMM_SCRATCH;
       } else src = b.op;
-      const { r: x } = s.popReg();
+      const into = this.computeIntoPinned(t, b);
+      const { r: x } = into ? { r: into.r } : s.popReg();
       a.arith([0x58, 0x5c, 0x59, 0x5e][k - 7], dbl, x, src);
       s.release(b);
-      s.pushReg(t, x);
+      if (into) this.consumeSet(into);
+      else s.pushReg(t, x);
       return;
     }
     const b = s.popReg();
@@ -1667,7 +1880,11 @@ class FunctionLowering {
       a.logic(isMin ? 0x56 : 0x54, dbl, x, b.r);
       a.jmp(done);
       a.bind(nan);
-      a.arith(0x58, dbl, x, b.r); // NaN + anything = a quiet NaN
+      // a NaN operand: the result is x86's default NaN (a canonical NaN with the sign set), as V8
+      // gives, not a propagated payload; the spec allows either, and the differential fuzzer
+      // compares NaNs that reach memory bit for bit
+      a.movRI(Reg.rax, dbl ? 0xfff8000000000000n : 0xffc00000n);
+      a.movqXR(dbl, x, Reg.rax);
       a.bind(done);
     } else {
       // copysign

@@ -11,7 +11,7 @@ import { errorAt, SourceError } from './source-error.ts';
 import {
   Char, Format, HeapObject, int, type Oop, SMALLINT_MAX, SMALLINT_MIN, SmallFloat, smallFloatBits, SmallInt, writeImage,
 } from './spur-heap.ts';
-import { readSomDirectory } from './som/directory.ts';
+import { isSomCompatPackage, readSomDirectory } from './som/directory.ts';
 import { readTonelDirectory, type TonelClass, type TonelMethod, type TonelPackage } from './tonel.ts';
 
 export const KERNEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../smalltalk');
@@ -254,14 +254,26 @@ export class ImageBuilder {
   // ---- loading ----
 
   private loadPackages(): TonelPackage[] {
-    const dirs = [...(this.opts.includeKernel === false ? [] : [this.opts.kernelDir ?? KERNEL_DIR]), ...this.opts.dirs];
+    const kernelDir = this.opts.kernelDir ?? KERNEL_DIR;
+    const dirs = [...(this.opts.includeKernel === false ? [] : [kernelDir]), ...this.opts.dirs];
     const pkgs: TonelPackage[] = [];
+    let somCompat: TonelPackage[] = [];
+    let readsSom = false;
     for (const d of dirs) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw new Error(`${d}: no such directory`);
-      const found = [...readTonelDirectory(d), ...readSomDirectory(d)];
+      const som = readSomDirectory(d);
+      readsSom ||= som.length > 0;
+      const found = [...readTonelDirectory(d), ...som];
       if (found.length === 0) throw new Error(`${d}: no Tonel (*.st) or SOM (*.som) files found`);
-      for (const p of found) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods`);
-      pkgs.push(...found);
+      // SOM-Compat only joins images built from SOM sources (added below).
+      somCompat = [...somCompat, ...found.filter((p) => isSomCompatPackage(p, kernelDir))];
+      const kept = found.filter((p) => !isSomCompatPackage(p, kernelDir));
+      for (const p of kept) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods`);
+      pkgs.push(...kept);
+    }
+    if (readsSom) {
+      for (const p of somCompat) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods (SOM sources)`);
+      pkgs.push(...somCompat);
     }
     return pkgs;
   }

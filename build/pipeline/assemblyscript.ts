@@ -2,8 +2,8 @@
 // node → the optimised .wasm (the platform is imported from the JS host's `xenolith` module);
 // linux → a static x86-64 ELF from our AOT compiler and linker. (xen → build/pipeline/xen-program.ts.)
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { compileAsc, formatDiagnostic } from '../asc/compile.ts';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { AscCompileError, compileAsc, formatDiagnostic, type AscDiagnostic } from '../asc/compile.ts';
 import { loadModule } from '../aot/wasm/index.ts';
 import { buildLinuxExecutable } from '../link/linux/executable.ts';
 import { repoRoot } from '../vm/compile-vm.ts';
@@ -27,7 +27,9 @@ export interface ProgramBuildResult {
  *  file:line:col in the thrown AscCompileError. */
 export async function compileProgramWasm(entry: string, target: string, debug = false, progress?: (l: string) => void): Promise<Uint8Array> {
   progress?.(`asc ${entry} (${target}, ${debug ? 'debug' : '-O3'})`);
-  const result = await compileAsc({
+  let result;
+  try {
+    result = await compileAsc({
     entry: resolve(entry),
     baseDir: repoRoot,
     paths: [`targets/${target}`],
@@ -37,9 +39,31 @@ export async function compileProgramWasm(entry: string, target: string, debug = 
     debug,
     noAssert: !debug,
     converge: !debug,
-  });
-  for (const d of result.diagnostics) progress?.(formatDiagnostic(d));
+    });
+  } catch (e) {
+    if (!(e instanceof AscCompileError) || e.diagnostics.length === 0) throw e;
+    const shown = e.diagnostics.map((d) => formatDiagnostic(asUserSees(d)));
+    throw new AscCompileError(`asc failed on ${entry}:\n${shown.join('\n')}`, e.diagnostics);
+  }
+  for (const d of result.diagnostics) progress?.(formatDiagnostic(asUserSees(d)));
   return result.binary;
+}
+
+// asc names files relative to the repository (its base directory); the user typed them relative
+// to the current directory, so that is how they are shown (library files keep their ~lib/ name).
+function shownPath(file: string): string {
+  if (file.startsWith('~lib/')) return file;
+  const abs = resolve(repoRoot, file);
+  const rel = relative(process.cwd(), abs).split(sep).join('/');
+  return rel.startsWith('../') ? abs : rel;
+}
+
+function asUserSees(d: AscDiagnostic): AscDiagnostic {
+  return {
+    ...d,
+    ...(d.file !== undefined ? { file: shownPath(d.file) } : {}),
+    ...(d.related ? { related: { ...d.related, file: shownPath(d.related.file) } } : {}),
+  };
 }
 
 export async function buildAssemblyScriptProgram(req: ProgramBuildRequest): Promise<ProgramBuildResult> {

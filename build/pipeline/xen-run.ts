@@ -35,7 +35,7 @@ export async function runOnXen(req: XenRunRequest): Promise<XenRunResult> {
 /** `xenolith run app.image --target xen`: the image embedded in a VM kernel (in a temporary
  *  folder), booted in the test host; the guest's console goes to stdout. The exit code is the
  *  guest's status, 1 when it crashed or timed out without one. */
-export async function runImageOnXen(imagePath: string, progress?: (line: string) => void): Promise<number> {
+export async function runImageOnXen(imagePath: string, progress?: (line: string) => void, timeoutSeconds?: number): Promise<number> {
   const [{ mkdtempSync, rmSync }, { tmpdir }, { join }, { buildXenApp }] = await Promise.all([
     import('node:fs'), import('node:os'), import('node:path'), import('./xen-app.ts'),
   ]);
@@ -43,7 +43,7 @@ export async function runImageOnXen(imagePath: string, progress?: (line: string)
   try {
     const kernel = join(dir, 'app.xen');
     await buildXenApp({ image: imagePath, out: kernel, progress });
-    const r = await runOnXen({ kernel, progress });
+    const r = await runOnXen({ kernel, progress, timeoutSeconds });
     process.stdout.write(r.console);
     progress?.(`domain ended: ${r.shutdown}${r.exitStatus === null ? '' : `, status ${r.exitStatus}`}`);
     return r.exitStatus ?? (r.shutdown === 'poweroff' ? 0 : 1);

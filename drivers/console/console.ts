@@ -1,5 +1,6 @@
 // The PV console: output through the ring (notify the backend on its event channel; wait
-// for it to drain when full), input by event (the backend notifies when it adds bytes).
+// for it to drain when full), input by event (the backend notifies when it adds bytes; with
+// an input signal set, that event raises a Smalltalk external semaphore for the reader).
 // Before the ring is set up, and when running as dom0 (which has no ring), text goes
 // through the console_io hypercall instead.
 
@@ -8,8 +9,9 @@ import { notify } from "../../kernel/events/channel-ops";
 import { bindHandler } from "../../kernel/events/dispatch";
 import { waitForEvents } from "../../kernel/sched/idle";
 import { setLogSink } from "../../kernel/log";
+import { raiseSignal, MAX_SIGNAL_INDEX } from "../../kernel/events/signals";
 import { setShutdownFlush } from "../../kernel/shutdown";
-import { consoleRingWrite, consoleRingRead, consoleRingOutPending, RING_CORRUPT } from "./ring";
+import { consoleRingWrite, consoleRingRead, consoleRingOutPending, consoleRingInPending, RING_CORRUPT } from "./ring";
 
 export const CONSOLE_MODE_HYPERCALL: i32 = 0;
 export const CONSOLE_MODE_RING: i32 = 1;
@@ -25,11 +27,30 @@ let port: u32 = 0;
 let inputEvents: u32 = 0;
 let dropped: u64 = 0;
 let clockNow: u32 = 0; // table index + 1 of () => i64, for wait deadlines
+let inputSignal: i32 = 0; // external semaphore index raised when input is waiting, 0 none
 
 export type NowFn = () => i64;
 
+/** The backend notifies both when it adds input and when it has taken output: only the
+ *  first wakes the reader. */
+function signalIfInput(): void {
+  if (inputSignal > 0 && mode == CONSOLE_MODE_RING && consoleRingInPending(ring) > 0) raiseSignal(inputSignal);
+}
+
 function onConsoleEvent(p: u32): void {
   inputEvents++;
+  signalIfInput();
+}
+
+/** From now on raise external semaphore `index` whenever input is waiting (0 stops). True
+ *  when input events can be delivered (ring mode, an index the signal queue takes); false in
+ *  hypercall mode (dom0 reads the emergency console by polling). Input already waiting raises
+ *  it at once. */
+export function consoleSetInputSignal(index: i32): bool {
+  if (mode != CONSOLE_MODE_RING || index < 0 || index > MAX_SIGNAL_INDEX) return false;
+  inputSignal = index;
+  signalIfInput();
+  return true;
 }
 
 function sink(ptr: usize, len: i32): void {

@@ -41,6 +41,12 @@ export function consoleRingOutPending(page: usize): i32 {
   return used > CONS_OUT_SIZE ? RING_CORRUPT : <i32>used;
 }
 
+/** Input bytes waiting to be read, or RING_CORRUPT. */
+export function consoleRingInPending(page: usize): i32 {
+  const used = load<u32>(page + CONS_IN_PROD) - load<u32>(page + CONS_IN_CONS);
+  return used > CONS_IN_SIZE ? RING_CORRUPT : <i32>used;
+}
+
 /** Copies up to `max` input bytes out of the ring: how many (0 when none), or RING_CORRUPT. */
 export function consoleRingRead(page: usize, dst: usize, max: i32): i32 {
   let cons = load<u32>(page + CONS_IN_CONS);

@@ -8,6 +8,8 @@ export const LINEAR_RESERVED_BYTES: i64 = 8 << 30;
 export const P2M_WINDOW: i64 = 0x0000_0080_0000_0000;
 /** The boot module (initrd: the Smalltalk image) re-mapped read-only. */
 export const MODULE_WINDOW: i64 = 0x0000_0090_0000_0000;
+/** The tail of linear memory's frame table (kernel/memory/linear.ts), mapped as it grows. */
+export const FRAME_WINDOW: i64 = 0x0000_00a0_0000_0000;
 /** Xen's machine-to-phys table, read-only for PV guests. */
 export const M2P_VA: i64 = <i64>0xffff_8000_0000_0000;
 

@@ -18,16 +18,32 @@ export function scaleTscDelta(delta: u64, mul: u32, shift: i32): u64 {
   return hi + (lo >> 32);
 }
 
-/** System time in ns for a TSC reading, from one consistent snapshot of vcpu_time_info. */
+let readsBehindStamp: u64 = 0;
+let maxBehindNs: u64 = 0;
+
+/** System time in ns for a TSC reading, from one consistent snapshot of vcpu_time_info. The
+ *  TSC minus the stamp is taken modulo 2^64 as a signed difference: when Xen emulates the TSC
+ *  (as under the nested test host) the stamp of a record written from a calibration made before
+ *  the domain existed is a negative TSC value, which only wrapping arithmetic turns into the
+ *  right, positive delta (treating it as "TSC behind the stamp" stopped the clock for up to a
+ *  second, Xen's next calibration: the first timer wait of a domain lasted that long). A TSC
+ *  truly behind the stamp counts back from it; monotonicNs never lets time go back. */
 export function systemTimeAt(timeInfo: usize, tsc: u64): u64 {
   const stamp = load<u64>(timeInfo + VT_TSC_TIMESTAMP);
   const system = load<u64>(timeInfo + VT_SYSTEM_TIME);
   const mul = load<u32>(timeInfo + VT_TSC_TO_SYSTEM_MUL);
   const shift = <i32>load<i8>(timeInfo + VT_TSC_SHIFT);
-  // A TSC read before the stamp (another CPU's TSC, or a stale stamp) counts as no time.
-  const delta: u64 = tsc > stamp ? tsc - stamp : 0;
-  return system + scaleTscDelta(delta, mul, shift);
+  const delta = <i64>(tsc - stamp);
+  if (delta >= 0) return system + scaleTscDelta(<u64>delta, mul, shift);
+  const behind = scaleTscDelta(<u64>(-delta), mul, shift);
+  readsBehindStamp++;
+  if (behind > maxBehindNs) maxBehindNs = behind;
+  return behind < system ? system - behind : 0;
 }
+
+/** Clock reads whose TSC was behind the time record's stamp, and the largest gap in ns. */
+export function clockReadsBehindStamp(): u64 { return readsBehindStamp; }
+export function clockMaxBehindNs(): u64 { return maxBehindNs; }
 
 let lastMonotonic: u64 = 0;
 

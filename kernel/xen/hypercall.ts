@@ -95,6 +95,8 @@ export function vm_assist(cmd: i32, type: i32): i64 {
   return hypercall(HYPERVISOR_vm_assist, <i64>cmd, <i64>type, 0, 0, 0);
 }
 
+export const VCPUOP_stop_periodic_timer: i32 = 7;
+
 export function vcpu_op(cmd: i32, vcpu: i32, arg: usize): i64 {
   return hypercall(HYPERVISOR_vcpu_op, <i64>cmd, <i64>vcpu, guest_va(arg), 0, 0);
 }

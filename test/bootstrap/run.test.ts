@@ -42,21 +42,14 @@ test('a non-integer answer exits with status 0; the Transcript is flushed at exi
   assert.equal(r.output, 'no newline');
 });
 
-test('examples/hello runs to completion', (t) => {
-  if (!process.env.XENOLITH_SLOW_TESTS) {
-    t.skip('35M bytecodes in the simulator (~10 s): set XENOLITH_SLOW_TESTS=1 to run');
-    return;
-  }
+test('examples/hello runs to completion', () => {
   const r = runImage(buildImage({ dirs: ['examples/hello'] }).image, 100_000_000);
   assert.equal(r.output, 'Hello from Smalltalk on Xenolith!\n1000 factorial has 2568 digits\nsum of its digits: 10539\n');
   assert.equal(r.status, 0);
 });
 
-test('the same checks on the product VM (vm/, compiled to wasm for the node target)', async (t) => {
-  if (!process.env.XENOLITH_SLOW_TESTS) {
-    t.skip('compiles the VM with asc (~40 s): set XENOLITH_SLOW_TESTS=1 to run');
-    return;
-  }
+// The VM build is cached (.cache/vm) and shared with test/vm, so this costs a run, not a compile.
+test('the same checks on the product VM (vm/, compiled to wasm for the node target)', async () => {
   const { compileVm } = await import('../../build/vm/compile-vm.ts');
   const { runCaptured } = await import('../../build/targets/node-host.ts');
   const wasm = new Uint8Array(readFileSync((await compileVm({ target: 'node' })).wasmPath));

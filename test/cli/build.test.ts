@@ -47,6 +47,13 @@ test('a compile error is reported as file:line:col with exit status 1', () => {
   assert.ok(!existsSync(out));
 });
 
+test('the error names the file as the user typed it, relative to the current directory', () => {
+  const r = spawnSync(process.execPath, [cli, 'build', 'undefined-name.ts', '-o', join(tmp, 'bad.wasm')],
+    { cwd: fixtures, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^undefined-name\.ts:2:10: error AS\d+: /m);
+});
+
 test('bad targets and missing entries are refused clearly', () => {
   const a = xenolith('build', join(fixtures, 'fib.ts'), '--target', 'arm');
   assert.notEqual(a.status, 0);

@@ -124,6 +124,14 @@ test('trap table: every vector points at its runtime stub, kernel CS, events mas
   void xen;
 });
 
+test('boot stops the 100 Hz periodic timer Xen starts PV vcpus with, before binding VIRQ_TIMER', async () => {
+  const { dom, xen } = await boot();
+  assert.deepEqual(dom.periodicStopped, [0]);
+  const stop = xen.log.findIndex((c) => c.nr === 24 && c.args[0] === 7n);
+  const bind = xen.log.findIndex((c) => c.nr === 32 && c.args[0] === 1n);
+  assert.ok(stop >= 0 && bind > stop, 'stopped before VIRQ_TIMER is bound');
+});
+
 test('linear memory grows onto fresh frames, zeroed, with tables built under Xen rules', async () => {
   const { xen, dom, ex, pages } = await boot();
   const usedBefore = new Set<bigint>();
@@ -145,6 +153,24 @@ test('linear memory grows onto fresh frames, zeroed, with tables built under Xen
   assert.ok(xen.bytes.subarray(pages * 65536).every((b) => b === 0), 'zeroed');
   assert.equal(ex.xen_memory_grow(70000), -1, 'past 4 GiB');
   assert.equal(ex.xen_memory_grow(100000 / 16), -1, 'more than the domain has');
+});
+
+test('past its first 16 MiB, linear memory\'s frame table grows onto pool frames at its window', async () => {
+  const FRAME_WINDOW = 0xa0_0000_0000n, HEAD = 4096; // 4 KiB pages whose frames are static data
+  const { xen, dom, ex, pages } = await boot();
+  const delta = HEAD / 16 + 8 - pages; // to 8 wasm pages (128 4 KiB pages) past the head
+  assert.ok(delta > 0);
+  xen.memory.grow(delta);
+  assert.equal(ex.xen_memory_grow(delta), pages);
+  assert.deepEqual(dom.violations, []);
+  const table = dom.walk(FRAME_WINDOW);
+  assert.ok(table && table.pte & 1n && table.pte & 2n, 'one table frame mapped, writable');
+  assert.equal((dom.walk(FRAME_WINDOW + 4096n)?.pte ?? 0n) & 1n, 0n, 'and no more than needed');
+  for (let i = 0; i < 128; i++) {
+    const mfn = (dom.walk(LINEAR_BASE + BigInt((HEAD + i) * 4096))!.pte & 0x000f_ffff_ffff_f000n) >> 12n;
+    assert.equal(xen.vaRead(FRAME_WINDOW + BigInt(i * 4), 4), mfn, `entry ${HEAD + i}`);
+  }
+  assert.equal(xen.vaRead(FRAME_WINDOW + 128n * 4n, 4), 0n, 'the rest of the table frame zeroed');
 });
 
 test('a page fault in the guard region is reported as a wasm out-of-bounds access, then crash', async () => {

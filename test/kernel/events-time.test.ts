@@ -117,7 +117,15 @@ test('system time from vcpu_time_info, including a negative tsc_shift (a 2 GHz T
   const got = ex.systemAt(1_000_000n + 2_000_000_000n); // one second of 2 GHz ticks
   const exact = 5_000_000_000n + 1_000_000_000n;
   assert.ok(got <= exact && exact - got < 2n, `got ${got}`);
-  assert.equal(ex.systemAt(999_999n), 5_000_000_000n, 'TSC before the stamp counts as no time');
+  // a TSC behind the stamp counts back from it (the clock must not stop until the TSC catches up)
+  // (1,000,000 ticks of 2 GHz = 500 µs, less the rounding of the scale)
+  assert.equal(ex.systemAt(0n), 5_000_000_000n - 499_999n);
+  assert.equal(ex.systemAt(999_998n), 5_000_000_000n - 0n, 'one 2 GHz tick rounds to no time');
+  // an emulated TSC's stamp from before the domain existed is negative: the delta wraps to the
+  // right, positive value (2,000,000 ticks = 1 ms here)
+  setTimeInfo(xen, si, { version: 4, stamp: 2n ** 64n - 1_000_000n, system: 5_000_000_000n, mul: 0xffff_ffff, shift: -1 });
+  const wrapped = ex.systemAt(1_000_000n);
+  assert.ok(wrapped > 5_000_000_000n + 999_990n && wrapped <= 5_000_000_000n + 1_000_000n, `got ${wrapped}`);
 });
 
 test('monotonic time retries while the version is odd and never goes back', async () => {

@@ -77,7 +77,8 @@ function platformSignatures(file: string, pattern: RegExp): Map<string, string> 
 }
 
 test('the xen platform has exactly the reference platform names and signatures', () => {
-  const ref = platformSignatures('targets/node/platform/index.ts', /export declare function (\w+)\(([^)]*)\):\s*([\w]+);/g);
+  // the reference declares host imports, and defines in AssemblyScript what needs no host
+  const ref = platformSignatures('targets/node/platform/index.ts', /export (?:declare )?function (\w+)\(([^)]*)\):\s*([\w]+)\s*[;{]/g);
   const xen = platformSignatures('targets/xen/platform/index.ts', /export function (\w+)\(([^)]*)\):\s*([\w]+)\s*\{/g);
   assert.ok(ref.size >= 10);
   assert.deepEqual([...xen.entries()].sort(), [...ref.entries()].sort());

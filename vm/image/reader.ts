@@ -19,6 +19,7 @@ import { insertSegment, clearSegments, growQuantum } from "../objmem/segments";
 import { resetFreeLists, addFreeChunk } from "../objmem/freelists";
 import { setWellKnown, setSpecialObjectsOop, setLastHash, setImageExtras, newSpaceStart } from "../objmem/state";
 import { classAtIndex } from "../objmem/classtable";
+import { noteOldSpaceBaseline } from "../objmem/gcpolicy";
 import { fail, put, putDec, putHex } from "./message";
 
 const MAX_SEGS: i32 = 256;
@@ -377,5 +378,6 @@ export function loadImage(): bool {
   setSpecialObjectsOop(so);
   setLastHash(<u32>h64(32));
   setImageExtras(h64(40), h64(48), h32(56), load<u16>(hdr + 60), load<u16>(hdr + 62), h32(64), load<u16>(hdr + 68), magic);
+  noteOldSpaceBaseline();
   return true;
 }

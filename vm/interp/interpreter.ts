@@ -28,10 +28,12 @@ import {
   SO_CLASS_MESSAGE, SO_CLASS_BLOCK_CLOSURE, SO_CLASS_FULL_BLOCK_CLOSURE, SO_SELECTOR_ABOUT_TO_RETURN,
   SO_SELECTOR_ATTEMPT_TO_ASSIGN, SO_SELECTOR_RUN_WITH_IN, SO_SELECTOR_UNKNOWN_BYTECODE,
 } from "./heap";
-import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, CACHE_METHOD, CACHE_PRIM } from "./lookup";
+import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, slotFor, CACHE_CLASS, CACHE_METHOD, CACHE_PRIM } from "./lookup";
 import { vmCrash, vmCrashN } from "./crash";
 import { callPrimitive } from "../prims/table";
+import { floatSpecial } from "./floatfast";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
+import { lowSpaceFlag, needGCFlag } from "../objmem/index";
 
 // ---- stack
 // @ts-ignore: decorator
@@ -245,6 +247,9 @@ export function executeMethod(method: oop, prim: i32, argCount: i32): void {
       const fpBefore = R.fp;
       if (callPrimitive(prim, argCount)) {
         if (I.epoch != gcEpochNow()) refreshAfterGC();
+        // an allocation crossed the low-space threshold or asked for a collection: reach the
+        // next safe point now, not in a few thousand sends, by which time memory may be gone
+        if (lowSpaceFlag || needGCFlag) R.interruptCounter = 1;
         return;
       }
       if (R.fp != fpBefore || R.sp != spBefore) {
@@ -616,11 +621,27 @@ function interruptCheck(): void {
   if (I.epoch != gcEpochNow()) refreshAfterGC();
 }
 
-// ---- arithmetic fast paths for the special selectors (SmallIntegers; the rest is a send)
+// ---- arithmetic fast paths for the special selectors (SmallIntegers, then SmallFloat64s in
+// floatfast.ts; the rest is a send)
+
+/** x * y for two SmallIntegers, or 0 when the product does not fit one. */
+// @ts-ignore: decorator
+@inline function intTimes(a: oop, b: oop): oop {
+  const x = intValue(a); const y = intValue(b);
+  const p = x * y;
+  if (x != 0 && (p / x != y || (x == -1 && y == i64.MIN_VALUE))) return 0;
+  return isIntValue(p) ? intOop(p) : 0;
+}
 
 function arith(k: i32): bool {
   const a = stackValue(1); const b = stackValue(0);
-  if (!areSmallInts(a, b)) return false;
+  if (!areSmallInts(a, b)) {
+    if (k > 9) return false;
+    const f = floatSpecial(k, a, b);
+    if (f == 0) return false;
+    popThenPush(2, f);
+    return true;
+  }
   const x = intValue(a); const y = intValue(b);
   let r: i64 = 0;
   switch (k) {
@@ -632,11 +653,7 @@ function arith(k: i32): bool {
     case 5: popThenPush(2, x >= y ? trueOop() : falseOop()); return true;
     case 6: popThenPush(2, x == y ? trueOop() : falseOop()); return true;
     case 7: popThenPush(2, x != y ? trueOop() : falseOop()); return true;
-    case 8: {
-      const p = x * y;
-      if (x != 0 && (p / x != y || (x == -1 && y == i64.MIN_VALUE))) return false;
-      r = p; break;
-    }
+    case 8: { const p = intTimes(a, b); if (p == 0) return false; popThenPush(2, p); return true; }
     case 9: if (y == 0 || x % y != 0) return false; r = x / y; break;
     case 10: { if (y == 0) return false; let m = x % y; if (m != 0 && ((m ^ y) < 0)) m += y; r = m; break; }
     case 12: {
@@ -729,7 +746,8 @@ function runSista(): void {
         // method return (92 outside blocks) or block return (94) to a caller on this page
         const flags = frFlags(fp);
         const caller = frSavedFP(fp);
-        if (caller == 0 || (b == 92 && (flags & FLAG_BLOCK) != 0)) break;
+        if (caller == 0) break;
+        if ((flags & FLAG_BLOCK) != 0) { if (b == 92) break; } // (nested: no select computed)
         const v = load<u64>(sp);
         sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
         store<u64>(sp, v);
@@ -747,11 +765,19 @@ function runSista(): void {
       case 96: {
         const x = load<u64>(sp - 8); const y = load<u64>(sp);
         if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { sp -= 8; store<u64>(sp, intOop(r)); continue; } }
+        else { const f = floatSpecial(0, x, y); if (f != 0) { sp -= 8; store<u64>(sp, f); continue; } }
         break;
       }
       case 97: {
         const x = load<u64>(sp - 8); const y = load<u64>(sp);
         if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { sp -= 8; store<u64>(sp, intOop(r)); continue; } }
+        else { const f = floatSpecial(1, x, y); if (f != 0) { sp -= 8; store<u64>(sp, f); continue; } }
+        break;
+      }
+      case 104: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (areSmallInts(x, y)) { const p = intTimes(x, y); if (p != 0) { sp -= 8; store<u64>(sp, p); continue; } }
+        else { const f = floatSpecial(8, x, y); if (f != 0) { sp -= 8; store<u64>(sp, f); continue; } }
         break;
       }
       case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
@@ -762,14 +788,52 @@ function runSista(): void {
       case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: {
         const sel = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
         const nargs = <i32>((b - 128) >> 4);
-        lastSelector = sel;
-        R.ip = ip; R.sp = sp;
-        // a method-cache hit on a method without a primitive is activated right here
-        const e = cacheProbe(sel, classIndexOf(load<u64>(sp - (<usize>nargs << 3))));
-        if (e != 0 && load<u64>(e + CACHE_PRIM) == 0) {
+        const rcv = load<u64>(sp - (<usize>nargs << 3));
+        const ci = classIndexOf(rcv);
+        const e = slotFor(sel, ci);
+        // a method-cache hit on a method without a primitive is activated right here; one test
+        // for selector, class and primitive (xor-or: no booleans to materialise)
+        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | load<u64>(e + CACHE_PRIM)) == 0) {
           R.sendCount++;
-          activateMethod(load<u64>(e + CACHE_METHOD), nargs);
+          const m = load<u64>(e + CACHE_METHOD);
+          const h = intValue(load<u64>(<usize>m + 8));
+          const newFP = sp + 8;
+          // the common case stays in this loop's registers: a SistaV1 method whose frame fits
+          // on the page and no interrupt check due (activateMethod does the rest); nested ifs,
+          // each leaving by `continue`, so no combined boolean is computed
+          if (hdrIsSista(h)) {
+            if (newFP < R.pageLimit) {
+              if (R.interruptCounter > 1) {
+                R.interruptCounter--;
+                store<u64>(newFP + FR_SAVED_FP, <u64>fp | 1);
+                store<u64>(newFP + FR_SAVED_IP, (<u64>ip << 3) | 1);
+                store<u64>(newFP + FR_METHOD, m);
+                store<u64>(newFP + FR_FLAGS, (<u64>nargs << 3) | 1);
+                store<u64>(newFP + FR_CONTEXT, nil);
+                store<u64>(newFP + FR_RECEIVER, rcv);
+                store<u64>(newFP + FR_CLOSURE, nil);
+                const t = newFP + FR_TEMPS;
+                const numTemps = <usize>hdrNumTemps(h);
+                let i: usize = 0;
+                for (; i < <usize>nargs; i++) store<u64>(t + (i << 3), load<u64>(sp - ((<usize>nargs - 1 - i) << 3)));
+                for (; i < numTemps; i++) store<u64>(t + (i << 3), nil);
+                sp = t + (numTemps << 3) - 8;
+                fp = newFP;
+                R.fp = fp;
+                R.method = m;
+                mb = <usize>m + 8;
+                R.mbase = mb;
+                ip = (<usize>hdrNumLiterals(h) + 1) << 3;
+                continue;
+              }
+            }
+          }
+          lastSelector = sel;
+          R.ip = ip; R.sp = sp;
+          activateMethod(m, nargs);
         } else {
+          lastSelector = sel;
+          R.ip = ip; R.sp = sp;
           sendSelector(sel, nargs, 0);
         }
         if (I.mode != 1) return;
@@ -779,20 +843,25 @@ function runSista(): void {
       }
       case 98: case 99: case 100: case 101: case 102: case 103: {
         const x = load<u64>(sp - 8); const y = load<u64>(sp);
-        if (!areSmallInts(x, y)) break;
-        const a = <i64>x; const c = <i64>y; // same tag: comparing the oops compares the values
         let r: bool;
-        switch (b) {
-          case 98: r = a < c; break;
-          case 99: r = a > c; break;
-          case 100: r = a <= c; break;
-          case 101: r = a >= c; break;
-          case 102: r = a == c; break;
-          default: r = a != c;
+        if (areSmallInts(x, y)) {
+          const a = <i64>x; const c = <i64>y; // same tag: comparing the oops compares the values
+          switch (b) {
+            case 98: r = a < c; break;
+            case 99: r = a > c; break;
+            case 100: r = a <= c; break;
+            case 101: r = a >= c; break;
+            case 102: r = a == c; break;
+            default: r = a != c;
+          }
+        } else { // SmallFloat64s (floatfast.ts), else the send
+          const f = floatSpecial(<i32>b - 96, x, y);
+          if (f == 0) break;
+          r = f == tru;
         }
         // a conditional jump right after the comparison consumes the Boolean without pushing it
         const nb = <u32>load<u8>(mb + ip);
-        if (nb >= 184 && nb <= 199) {
+        if (nb - 184 < 16) { // 184-199 (u32: below 184 wraps high)
           sp -= 16; ip++;
           if (r == (nb < 192)) ip += <usize>((nb & 7) + 1);
           continue;
@@ -809,21 +878,29 @@ function runSista(): void {
       }
       case 112: { // at: on an Array whose at: is primitive 60 (checked through the method cache)
         const rcv = load<u64>(sp - 8); const idx = load<u64>(sp);
-        if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2) break;
-        const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32), classIndexOfObj(rcv));
-        if (e == 0 || load<u64>(e + CACHE_PRIM) != 60) break;
+        // (tests written as xor-or and unsigned compares: the && forms become selects natively)
+        if (((rcv | (idx ^ 1)) & 7) != 0) break; // a heap object and a SmallInteger
+        if (formatOf(rcv) != 2) break;
+        const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32);
+        const ci = classIndexOfObj(rcv);
+        const e = slotFor(sel, ci);
+        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 60)) != 0) break;
         const i = intValue(idx);
-        if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
+        if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) break; // 1..size
         sp -= 8; store<u64>(sp, fetchSlot(rcv, <usize>(i - 1)));
         continue;
       }
       case 113: { // at:put: likewise (primitive 61), not for immutable objects
         const rcv = load<u64>(sp - 16); const idx = load<u64>(sp - 8);
-        if (isImmediate(rcv) || !isSmallInt(idx) || formatOf(rcv) != 2 || isImmutableObj(rcv)) break;
-        const e = cacheProbe(fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34), classIndexOfObj(rcv));
-        if (e == 0 || load<u64>(e + CACHE_PRIM) != 61) break;
+        if (((rcv | (idx ^ 1)) & 7) != 0) break; // a heap object and a SmallInteger
+        if (formatOf(rcv) != 2) break;
+        if (isImmutableObj(rcv)) break;
+        const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34);
+        const ci = classIndexOfObj(rcv);
+        const e = slotFor(sel, ci);
+        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 61)) != 0) break;
         const i = intValue(idx);
-        if (i < 1 || <u64>i > <u64>numSlotsOf(rcv)) break;
+        if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) break; // 1..size
         const v = load<u64>(sp);
         storePtr(rcv, <usize>(i - 1), v);
         sp -= 16; store<u64>(sp, v);
@@ -934,11 +1011,13 @@ function stepSista(): void {
       case 96: {
         const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
         if (areSmallInts(x, y)) { const r = intValue(x) + intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); break; } }
+        else { const f = floatSpecial(0, x, y); if (f != 0) { R.sp -= 8; store<u64>(R.sp, f); break; } }
         specialSend(0); break;
       }
       case 97: {
         const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
         if (areSmallInts(x, y)) { const r = intValue(x) - intValue(y); if (isIntValue(r)) { R.sp -= 8; store<u64>(R.sp, intOop(r)); break; } }
+        else { const f = floatSpecial(1, x, y); if (f != 0) { R.sp -= 8; store<u64>(R.sp, f); break; } }
         specialSend(1); break;
       }
       case 98: case 99: case 100: case 101: case 102: case 103: {
@@ -956,9 +1035,17 @@ function stepSista(): void {
           }
           R.sp -= 8; store<u64>(R.sp, r ? trueOop() : falseOop()); break;
         }
+        const f = floatSpecial(<i32>b - 96, x, y);
+        if (f != 0) { R.sp -= 8; store<u64>(R.sp, f); break; }
         specialSend(<i32>b - 96); break;
       }
-      case 104: case 105: case 106: case 107: case 108: case 109: case 110: case 111:
+      case 104: {
+        const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
+        if (areSmallInts(x, y)) { const p = intTimes(x, y); if (p != 0) { R.sp -= 8; store<u64>(R.sp, p); break; } }
+        else { const f = floatSpecial(8, x, y); if (f != 0) { R.sp -= 8; store<u64>(R.sp, f); break; } }
+        specialSend(8); break;
+      }
+      case 105: case 106: case 107: case 108: case 109: case 110: case 111:
       case 112: case 113: case 114: case 115: case 116: case 117: case 118: case 119:
       case 120: case 121: case 122: case 123: case 124: case 125: case 126: case 127:
         specialSend(<i32>b - 96); break;

@@ -24,7 +24,7 @@ export function flushMethodCacheIfMoved(): void {
 }
 
 // @ts-ignore: decorator
-@inline function slotFor(selector: oop, ci: u32): usize {
+@inline export function slotFor(selector: oop, ci: u32): usize {
   return cache + ((<usize>((<u32>(selector >> 3)) ^ (ci * 0x9E37)) & (CACHE_ENTRIES - 1)) << 5);
 }
 

@@ -19,9 +19,9 @@ export const MAX_SMALLINT: i64 = (<i64>1 << 60) - 1;
 // @ts-ignore: decorator
 @inline export function intOop(v: i64): oop { return (<u64>v << 3) | 1; }
 // @ts-ignore: decorator
-@inline export function isIntValue(v: i64): bool { return v >= MIN_SMALLINT && v <= MAX_SMALLINT; }
+@inline export function isIntValue(v: i64): bool { return (v << 3) >> 3 == v; } // fits 61 bits: one compare, no select
 // @ts-ignore: decorator
-@inline export function areSmallInts(a: oop, b: oop): bool { return (a & b & 7) == 1 && ((a | b) & 6) == 0; }
+@inline export function areSmallInts(a: oop, b: oop): bool { return (((a ^ 1) | (b ^ 1)) & 7) == 0; } // both tags 001
 
 // ---- Character (tag 2)
 // @ts-ignore: decorator
@@ -35,7 +35,8 @@ export const MAX_SMALLINT: i64 = (<i64>1 << 60) - 1;
 // @ts-ignore: decorator
 @inline export function isSmallFloat(o: oop): bool { return (o & 7) == 4; }
 
-export function smallFloatValue(o: oop): f64 {
+// @ts-ignore: decorator
+@inline export function smallFloatValue(o: oop): f64 {
   let bits = o >> 3;                       // [exp 8][mantissa 52][sign 1]
   if (bits <= 1) {                          // +0.0 (0) or -0.0 (1)
     return reinterpret<f64>(bits << 63);
@@ -46,7 +47,8 @@ export function smallFloatValue(o: oop): f64 {
 }
 
 /** The SmallFloat64 for f, or 0 when f is out of the immediate range (then box it). */
-export function smallFloatOop(f: f64): oop {
+// @ts-ignore: decorator
+@inline export function smallFloatOop(f: f64): oop {
   const raw = reinterpret<u64>(f);
   const sign = raw >> 63;
   const rest = raw & 0x7FFFFFFFFFFFFFFF;

@@ -33,6 +33,7 @@ export class S {
   static rootIds: i32 = -1;
   static pendingSwitch: bool = false;
   static interruptPending: bool = false;
+  static inputSignalled: bool = false; // console input arrives as an external semaphore signal
 }
 
 export function resetInterruptCounter(): void { R.interruptCounter = CHECK_EVERY; }
@@ -76,6 +77,10 @@ export function setTimerAtUTCMicroseconds(us: i64): void {
   S.timerDeadlineNs = clock_monotonic_ns() + (us - utcMicroseconds()) * 1000;
 }
 export function disarmTimer(): void { S.timerDeadlineNs = -1; }
+
+/** Console input now signals an external semaphore (primitiveConsoleInputSemaphore), so an
+ *  idle VM needs no polling deadline to notice it. */
+export function setInputSignalled(on: bool): void { S.inputSignalled = on; }
 
 // ---- GC safe point
 
@@ -172,6 +177,17 @@ function runList(priority: i32): oop {
   const lists = fetchSlot(scheduler(), SCHED_LISTS);
   if (priority < 1 || <usize>priority > numSlotsOf(lists)) vmCrash("process priority out of range");
   return fetchSlot(lists, <usize>(priority - 1));
+}
+
+/** Whether proc's priority names one of the scheduler's run queues: primitives check this
+ *  before a process reaches runList, where a bad priority would stop the VM. */
+export function hasValidPriority(proc: oop): bool {
+  const p = fetchSlot(proc, PROC_PRIORITY);
+  if (!isSmallInt(p)) return false;
+  const lists = fetchSlot(scheduler(), SCHED_LISTS);
+  if (isImmediate(lists) || lists == nilOop() || formatOf(lists) > 3) return false;
+  const v = intValue(p);
+  return v >= 1 && v <= <i64>numSlotsOf(lists);
 }
 
 /** Whether o looks like a Process (pointers, enough slots). */
@@ -320,12 +336,14 @@ export function checkForInterrupts(): void {
 /** Primitive 230 relinquishProcessorForMicroseconds: the image's idle process calls this when
  *  nothing else can run. With the timer armed, sleep until its deadline (however short the
  *  request: a unikernel should not wake a thousand times a second for nothing, and any external
- *  event ends wait_event early); without one, sleep up to us. Then deliver what is due at once,
- *  so a woken process does not wait for the next interrupt check. */
+ *  event ends wait_event early); without one, sleep up to us, unless console input arrives as
+ *  a signal: then only the timer or an external event can make work, so sleep until one comes
+ *  (on Xen the vCPU blocks). Then deliver what is due at once, so a woken process does not wait
+ *  for the next interrupt check. */
 export function relinquish(us: i64): void {
   const now = clock_monotonic_ns();
-  const deadline = S.timerDeadlineNs >= 0 ? S.timerDeadlineNs : now + us * 1000;
-  if (deadline > now) {
+  const deadline = S.timerDeadlineNs >= 0 ? S.timerDeadlineNs : S.inputSignalled ? -1 : now + us * 1000;
+  if (deadline < 0 || deadline > now) {
     S.idle = true;
     wait_event(deadline);
     S.idle = false;

@@ -14,6 +14,7 @@ import { allocateFromFreeLists, freeBytes } from "./freelists";
 import { growOldSpace } from "./segments";
 import { memoryBudget, bytesInUse } from "./pages";
 import { ensureBehaviorHash } from "./classtable";
+import { oldSpaceGrowthWarrantsFullGC } from "./gcpolicy";
 
 /** Objects at least this big go straight to old space. */
 export const LARGE_OBJECT_BYTES: usize = 64 * 1024;
@@ -23,21 +24,28 @@ export const MAX_OBJECT_BYTES: u64 = 1 << 30;
 export let lowSpaceThreshold: u64 = 1 << 20;
 export function setLowSpaceThreshold(b: u64): void { lowSpaceThreshold = b; }
 
-function checkLowSpace(): void {
+/** Low space: what is free plus what may still be grown is under the threshold; or old space
+ *  just had to grow with less than the threshold left to grow by (free space can be plentiful
+ *  but in pieces too small for the objects the image is making, so the free total alone would
+ *  signal only once memory is gone). */
+function checkLowSpace(grew: bool): void {
   const budget = memoryBudget(); const used = bytesInUse();
   const growable: u64 = budget > used ? budget - used : 0;
-  if (freeBytes() + growable < lowSpaceThreshold) setLowSpace(true);
+  if (freeBytes() + growable < lowSpaceThreshold || (grew && growable < lowSpaceThreshold)) setLowSpace(true);
 }
 
 /** Start address of `bytes` of old space, growing it if needed; 0 when memory is exhausted. */
 export function allocateOldBytes(bytes: usize): usize {
   let a = allocateFromFreeLists(bytes);
-  if (a == 0) {
+  const grew = a == 0;
+  if (grew) {
     if (!growOldSpace(bytes)) { setLowSpace(true); return 0; }
     a = allocateFromFreeLists(bytes);
     if (a == 0) { setLowSpace(true); return 0; }
   }
-  checkLowSpace();
+  checkLowSpace(grew);
+  // old space grew: ask for a collection at the next safe point if it has grown enough
+  if (grew && oldSpaceGrowthWarrantsFullGC()) setNeedGC(true);
   return a;
 }
 

@@ -18,6 +18,7 @@ import { resetFreeLists, addFreeChunk } from "./freelists";
 import { stackClear } from "./stacks";
 import { classAtIndex, resetClassTableIndex } from "./classtable";
 import { setRememberedSetOverflowed } from "./barrier";
+import { noteOldSpaceBaseline } from "./gcpolicy";
 
 /** Reserve new space: eden of edenBytes plus two survivor spaces of a fifth of eden each
  *  (sevenths 5:1:1). False when the memory cannot be had. Call once, before anything else. */
@@ -70,6 +71,7 @@ export function createBareHeap(segmentBytes: u32): bool {
   resetFreeLists();
   addFreeChunk(p, start + size - BRIDGE_SIZE - p);
   setSpecialObjectsOop(n);
+  noteOldSpaceBaseline();
   return true;
 }
 

@@ -36,6 +36,7 @@ import { classAtIndex, resetClassTableIndex } from "./classtable";
 import { instSizeOfClass } from "./allocator";
 import { isInOldSpace } from "./segments";
 import { compactOldSpace } from "./compactor";
+import { noteOldSpaceBaseline, oldSpaceGrowthWarrantsFullGC } from "./gcpolicy";
 
 let markOverflow: bool = false;
 /** Slide old space together on every full GC (Spur compacts on every full GC). */
@@ -379,12 +380,14 @@ export function fullGC(): void {
   if (compactionEnabled) compactOldSpace();
   setNeedGC(false);
   noteFullGC();
+  noteOldSpaceBaseline();
 }
 
-/** At a safe point: scavenge if eden filled up, fall back to a full GC if that fails. */
+/** At a safe point: scavenge if eden filled up (or old space asked for a collection), then a
+ *  full GC if the scavenge failed or old space has grown enough since the last one. */
 export function collectIfNeeded(): void {
   if (!needGCFlag) return;
-  if (!scavenge()) fullGC();
+  if (!scavenge() || oldSpaceGrowthWarrantsFullGC()) fullGC();
 }
 
 /** The next fired ephemeron awaiting finalisation, or 0 (primitiveFetchMourner). */

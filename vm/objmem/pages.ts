@@ -2,7 +2,8 @@
 // stacks (remembered set, mark stack...). They come from memory.grow; regions given back
 // (released segments, outgrown stacks) go to a small pool and are reused before growing again,
 // since linear memory cannot shrink. A byte budget (setMemoryBudget) caps what the object
-// memory may take, so low space is signalled well before the host refuses to grow.
+// memory may take, so low space is signalled well before the host refuses to grow; where no
+// budget is set, the first refusal lowers it to what the host gave.
 
 const PAGE: usize = 65536;
 const POOL_MAX: i32 = 64;
@@ -41,7 +42,13 @@ export function allocPages(bytes: usize): usize {
     return at;
   }
   const before = memory.grow(<i32>(size / PAGE));
-  if (before < 0) return 0;
+  if (before < 0) {
+    // the host's limit is now known to be under inUse + size: lower the budget to it, so
+    // low space is signalled from here on while smaller requests and free space still serve
+    const known = inUse + <u64>size - <u64>PAGE;
+    if (known < budget) budget = known;
+    return 0;
+  }
   inUse += <u64>size;
   return <usize>before * PAGE;
 }

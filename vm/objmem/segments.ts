@@ -69,10 +69,11 @@ function removeSegmentAt(i: i32): void {
 
 /** Add a segment of at least minBytes of usable space (free chunk); false when no memory. */
 export function growOldSpace(minBytes: usize): bool {
-  let size = minBytes + BRIDGE_SIZE;
-  if (size < growQuantum) size = growQuantum;
-  size = (size + 65535) & ~<usize>65535;
-  const start = allocPages(size);
+  const least = (minBytes + BRIDGE_SIZE + 65535) & ~<usize>65535;
+  let size = least < growQuantum ? (growQuantum + 65535) & ~<usize>65535 : least;
+  let start = allocPages(size);
+  // near the memory cap a whole quantum may not fit where the request still does
+  if (start == 0 && size > least) { size = least; start = allocPages(size); }
   if (start == 0) return false;
   if (insertSegment(start, size) < 0) { freePages(start, size); return false; }
   addFreeChunk(start, size - BRIDGE_SIZE);

@@ -1,8 +1,8 @@
 // Object access primitives: at:/at:put:/size (60-64), objectAt: (68/69), basicNew(:) (70/71),
 // instVarAt:(put:) (73/74, 173/174), identityHash (75), ==/~~/class (110/169/111), become
 // (72/128/248/249), replaceFrom:to:with:startingAt: (105), constantFill: (145), shallowCopy
-// (148), Character value: / asInteger (170/171), someInstance/nextInstance (77/78),
-// someObject/nextObject (138/139).
+// (148), Character value: / asInteger (170/171). Heap enumeration (77/78, 138/139, 177/178) is
+// in enumeration.ts.
 
 import {
   oop, isSmallInt, intValue, intOop, isImmediate, isCharacter, charValue, charOop, formatOf, numSlotsOf,
@@ -17,10 +17,10 @@ import { isContext, contextFetch, contextStore, frameOfContext, isMarriedOrWidow
 import { resumeAfterDivorce } from "../interp/interpreter";
 import { rcvr, arg, ret, retBool, retInt, fail, failReceiver, failArgument, failIndex, failMemory } from "./support";
 import {
-  allocateSlots, noteStoresInto, becomeForward, becomeTwoWay, BECOME_OK, firstObject, objectAfter,
+  allocateSlots, noteStoresInto, becomeForward, becomeTwoWay, BECOME_OK, MAX_OBJECT_BYTES,
   instSizeOfClass, storeLong64, fetchLong64,
 } from "../objmem/index";
-import { publishStackRoots } from "../interp/scheduler";
+import { publishStackRoots, fullCollect } from "../interp/scheduler";
 import { packResult, isIntegerObject, loadOne, Big, regA } from "./bignum";
 
 /** Number of fixed (named) slots of o according to its class. */
@@ -169,7 +169,12 @@ export function primNew(withSize: bool): bool {
       // indexable class: basicNew makes an empty instance
     }
   }
-  const o = instantiateClass(cls, <usize>n);
+  let o = instantiateClass(cls, <usize>n);
+  if (o == 0 && <u64>n <= (MAX_OBJECT_BYTES >> 3)) {
+    // the memory may be held by garbage in old space: collect everything once and try again
+    fullCollect();
+    o = instantiateClass(rcvr(), <usize>n);
+  }
   if (o == 0) return failMemory();
   return ret(o);
 }
@@ -292,11 +297,16 @@ export function primConstantFill(): bool {
 
 /** 148 shallowCopy (Contexts are copied through their accessors so a married one reads right). */
 export function primShallowCopy(): bool {
-  const o = rcvr();
+  let o = rcvr();
   if (isImmediate(o)) return ret(o);
   const n = numSlotsOf(o);
-  const c = allocateSlots(<u64>n, formatOf(o), classIndexOfObj(o));
-  if (c == 0) return failMemory();
+  let c = allocateSlots(<u64>n, formatOf(o), classIndexOfObj(o));
+  if (c == 0) {
+    fullCollect(); // as in primNew: garbage may hold the memory
+    o = rcvr();
+    c = allocateSlots(<u64>n, formatOf(o), classIndexOfObj(o));
+    if (c == 0) return failMemory();
+  }
   if (isContext(o)) {
     for (let i: usize = 0; i < n; i++) storePtr(c, i, contextFetch(o, i));
     return ret(c);
@@ -318,31 +328,6 @@ export function primImmediateAsInteger(): bool {
   if (isSmallInt(o)) return ret(o);
   if (isSmallFloat(o)) return retInt(<i64>(o >> 3));
   return failReceiver();
-}
-
-/** 138 someObject, 139 nextObject */
-export function primSomeObject(): bool { publishStackRoots(); const o = firstObject(); return o == 0 ? fail(ERR_INAPPROPRIATE) : ret(o); }
-export function primNextObject(): bool {
-  const o = objectAfter(rcvr());
-  return ret(o == 0 ? intOop(0) : o);
-}
-/** 77 someInstance, 78 nextInstance */
-export function primSomeInstance(): bool {
-  const cls = rcvr();
-  if (isImmediate(cls)) return failReceiver();
-  const ci = classIndexOfClass(cls);
-  publishStackRoots();
-  let o = firstObject();
-  while (o != 0) { if (classIndexOfObj(o) == ci) return ret(o); o = objectAfter(o); }
-  return ret(nilOop());
-}
-export function primNextInstance(): bool {
-  const start = rcvr();
-  if (isImmediate(start)) return failReceiver();
-  const ci = classIndexOfObj(start);
-  let o = objectAfter(start);
-  while (o != 0) { if (classIndexOfObj(o) == ci) return ret(o); o = objectAfter(o); }
-  return ret(nilOop());
 }
 
 export { byteSizeOf, classIndexOf, classAtIndex, splObj, SO_CLASS_LARGE_POSITIVE_INTEGER, ERR_NO_MEMORY, storeLong64, fetchLong64, frameOfContext, isMarriedOrWidowed };

@@ -4,13 +4,14 @@
 // Mutex critical sections (185 exit, 186 enter, 187 test-and-set ownership).
 
 import { R } from "../interp/registers";
-import { oop, isSmallInt, intValue, isImmediate, fetchSlot, numSlotsOf } from "../interp/oops";
-import { nilOop, trueOop, falseOop, storePtr, SO_TIMER_SEMAPHORE } from "../interp/heap";
-import { PROC_SUSPENDED_CONTEXT, PROC_MY_LIST, SEMA_EXCESS } from "../interp/layout";
+import { oop, isSmallInt, intValue, isImmediate, fetchSlot, numSlotsOf, formatOf } from "../interp/oops";
+import { nilOop, trueOop, falseOop, storePtr, splObj, classOfOop, SO_TIMER_SEMAPHORE, SO_CLASS_SEMAPHORE } from "../interp/heap";
+import { PROC_SUSPENDED_CONTEXT, PROC_MY_LIST, SEMA_EXCESS, LIST_FIRST, LIST_LAST } from "../interp/layout";
 import {
   signalSemaphore, waitSemaphore, resumeProcess, suspendActive, yieldActive, activeProcess, isProcess,
   isLinkedList, removeLink, millisecondClock, utcMicroseconds, setTimerAtMilliseconds,
   setTimerAtUTCMicroseconds, disarmTimer, relinquish, waitOnList, takeFirstOf, MILLISECOND_CLOCK_MASK,
+  hasValidPriority,
 } from "../interp/scheduler";
 import { specialObjectsOop } from "../objmem/index";
 import { packResult } from "./bignum";
@@ -18,7 +19,37 @@ import { rcvr, arg, ret, retInt, fail, failReceiver, failArgument, failMemory } 
 import { ERR_INAPPROPRIATE } from "../interp/layout";
 import { isContext } from "../interp/frames";
 
-function isSemaphore(o: oop): bool { return isLinkedList(o) && numSlotsOf(o) > SEMA_EXCESS; }
+// The scheduler trusts what these primitives hand it, so they check more than shape: a
+// receiver of the wrong class, or a list whose ends are not runnable processes, fails the
+// primitive instead of reaching the scheduler (where it would stop the VM).
+
+const MAX_CLASS_DEPTH = 64;
+const SUPERCLASS_SLOT: usize = 0;
+
+/** Whether cls is target or inherits from it (a bounded walk: a corrupt chain answers false). */
+function inheritsFrom(cls: oop, target: oop): bool {
+  for (let i = 0; i < MAX_CLASS_DEPTH; i++) {
+    if (cls == target) return true;
+    if (isImmediate(cls) || cls == nilOop() || formatOf(cls) > 3 || numSlotsOf(cls) <= SUPERCLASS_SLOT) return false;
+    cls = fetchSlot(cls, SUPERCLASS_SLOT);
+  }
+  return false;
+}
+
+function isRunnableProcess(p: oop): bool { return isProcess(p) && hasValidPriority(p); }
+function isNilOrRunnableProcess(p: oop): bool { return p == nilOop() || isRunnableProcess(p); }
+
+/** A list whose first and last links the scheduler may resume or append to. */
+function hasSoundEnds(list: oop): bool {
+  return isNilOrRunnableProcess(fetchSlot(list, LIST_FIRST)) && isNilOrRunnableProcess(fetchSlot(list, LIST_LAST));
+}
+
+function isSemaphore(o: oop): bool {
+  if (!isLinkedList(o) || numSlotsOf(o) <= SEMA_EXCESS || !isSmallInt(fetchSlot(o, SEMA_EXCESS))) return false;
+  const semaphoreClass = splObj(SO_CLASS_SEMAPHORE);
+  if (semaphoreClass != nilOop() && !inheritsFrom(classOfOop(o), semaphoreClass)) return false;
+  return hasSoundEnds(o);
+}
 
 export function primSignal(): bool {
   const s = rcvr();
@@ -36,7 +67,7 @@ export function primWait(): bool {
 }
 export function primResume(): bool {
   const p = rcvr();
-  if (!isProcess(p)) return failReceiver();
+  if (!isRunnableProcess(p)) return failReceiver();
   const ctx = fetchSlot(p, PROC_SUSPENDED_CONTEXT);
   if (!isContext(ctx)) return fail(ERR_INAPPROPRIATE);
   if (fetchSlot(p, PROC_MY_LIST) != nilOop()) return fail(ERR_INAPPROPRIATE); // already runnable or waiting
@@ -116,7 +147,9 @@ export function primRelinquish(): bool {
 // ---- Mutex (Squeak's layout: a LinkedList of waiting processes, then the owner in slot 2)
 
 const MUTEX_OWNER: usize = 2;
-function isMutex(o: oop): bool { return isLinkedList(o) && numSlotsOf(o) > MUTEX_OWNER; }
+function isMutex(o: oop): bool {
+  return isLinkedList(o) && numSlotsOf(o) > MUTEX_OWNER && hasSoundEnds(o) && isNilOrRunnableProcess(fetchSlot(o, MUTEX_OWNER));
+}
 
 /** 186 primitiveEnterCriticalSection (optional arg: the process that enters, default the
  *  active one): false when it now owns the mutex (or, after waiting, was handed it), true when
@@ -125,7 +158,7 @@ export function primEnterCriticalSection(): bool {
   const m = rcvr();
   if (!isMutex(m)) return failReceiver();
   let proc = activeProcess();
-  if (R.argCount > 0) { proc = arg(0); if (!isProcess(proc)) return failArgument(); }
+  if (R.argCount > 0) { proc = arg(0); if (!isRunnableProcess(proc)) return failArgument(); }
   const owner = fetchSlot(m, MUTEX_OWNER);
   if (owner == nilOop()) { storePtr(m, MUTEX_OWNER, proc); return ret(falseOop()); }
   if (owner == proc) return ret(trueOop());

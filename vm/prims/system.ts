@@ -3,12 +3,12 @@
 // (130, 131), VM/image info (121, 142, 149 getAttribute), and the named primitives (117): the
 // Xenolith console, MiscPrimitivePlugin's string compare/hash/search, LargeIntegers gcd.
 
-import { exit, console_write, console_read, args_size, args_read } from "platform";
+import { exit, console_write, console_read, console_input_signal, args_size, args_read } from "platform";
 import { R } from "../interp/registers";
 import { oop, isSmallInt, intValue, isImmediate, formatOf, numSlotsOf, fetchSlot, byteSizeOf, charOop } from "../interp/oops";
 import { nilOop, trueOop, falseOop, splObj, instantiateClass, SO_CLASS_BYTESTRING, SO_CLASS_ARRAY, storePtr } from "../interp/heap";
 import { flushMethodCache } from "../interp/lookup";
-import { fullCollect, publishStackRoots, activeProcess } from "../interp/scheduler";
+import { fullCollect, publishStackRoots, activeProcess, setInputSignalled } from "../interp/scheduler";
 import { rcvr, arg, ret, retInt, retBool, fail, failReceiver, failArgument, failMemory } from "./support";
 import { ERR_NOT_FOUND, ERR_INAPPROPRIATE, ERR_OS_ERROR, PROC_SUSPENDED_CONTEXT } from "../interp/layout";
 import { freeBytes, collectIfNeeded, specialObjectsOop } from "../objmem/index";
@@ -171,6 +171,17 @@ function primConsoleRead(): bool {
   return retInt(<i64>console_read(<usize>b + 8, <i32>byteSizeOf(b)));
 }
 
+/** Xenolith primitiveConsoleInputSemaphore: index (an ExternalObjectsArray index, 0 stops) →
+ *  the platform signals that semaphore whenever console input is waiting; fails (inappropriate)
+ *  where input can only be polled. */
+function primConsoleInputSemaphore(): bool {
+  const i = arg(0);
+  if (!isSmallInt(i) || intValue(i) < 0 || intValue(i) > 0x7fffffff) return failArgument();
+  if (console_input_signal(<i32>intValue(i)) < 0) return fail(ERR_INAPPROPRIATE);
+  setInputSignalled(intValue(i) > 0);
+  return ret(rcvr());
+}
+
 /** The boot arguments, split as node-host encodes them (spaces; 'quoted' with '' for '). */
 export function argumentsArray(): oop {
   const n = args_size();
@@ -240,6 +251,7 @@ export function primNamed(): bool {
   if (nameIs(mod, "Xenolith")) {
     if (nameIs(fn, "primitiveConsoleWrite") || nameIs(fn, "primitiveConsoleWriteError")) return primConsoleWrite();
     if (nameIs(fn, "primitiveConsoleRead")) return primConsoleRead();
+    if (nameIs(fn, "primitiveConsoleInputSemaphore")) return primConsoleInputSemaphore();
     if (nameIs(fn, "primitiveArguments")) return primArguments();
     if (nameIs(fn, "primitiveGCD")) return primGcd();
     if (nameIs(fn, "primitiveHighBit")) return primHighBit();

@@ -18,7 +18,9 @@
 //   73/74  instVarAt: instVarAt:put:   173/174 slotAt: slotAt:put:                       objects.ts
 //   75     identityHash     175 behaviorHash                                             objects.ts
 //   79     CompiledMethod class newMethod:header:                                        newmethod.ts
-//   77/78  someInstance nextInstance   138/139 someObject nextObject                     objects.ts
+//   77/78  someInstance nextInstance   138/139 someObject nextObject                 enumeration.ts
+//   172    fetchMourner (next fired ephemeron)                                      finalization.ts
+//   177    allInstances   178 allObjects                                             enumeration.ts
 //   83     perform:(with:)*   84 perform:withArguments:   100 ...inSuperclass:           control.ts
 //   85-88  Semaphore signal, wait, Process resume, suspend                               process.ts
 //   89     flush method cache (also 116, 119)                                            system.ts
@@ -60,8 +62,12 @@ import { primSmallInt, primMakePoint, primInteger, primFloatAt, primAsFloat, pri
 import {
   primAt, primAtPut, primSize, primObjectAt, primNew, primInstVarAt, primIdentityHash, primBehaviorHash,
   primIdentical, primClass, primBecome, primReplace, primConstantFill, primShallowCopy, primCharacterValue,
-  primImmediateAsInteger, primSomeObject, primNextObject, primSomeInstance, primNextInstance,
+  primImmediateAsInteger,
 } from "./objects";
+import {
+  primSomeObject, primNextObject, primSomeInstance, primNextInstance, primAllInstances, primAllObjects,
+} from "./enumeration";
+import { primFetchMourner } from "./finalization";
 import {
   primPerform, primPerformWithArgs, primClosureValue, primClosureValueWithArgs, primWithArgsExecuteMethod,
   primExecuteMethod, primContextAt, primContextSize,
@@ -139,6 +145,9 @@ export function callPrimitive(index: i32, argCount: i32): bool {
     case 173: return primInstVarAt(false);
     case 174: return primInstVarAt(true);
     case 175: return primBehaviorHash();
+    case 172: return primFetchMourner();
+    case 177: return primAllInstances();
+    case 178: return primAllObjects();
     case 185: return primExitCriticalSection();
     case 186: return primEnterCriticalSection();
     case 187: return primTestAndSetOwnership();

@@ -28,3 +28,13 @@ export function readSomDirectory(dir: string, base = process.cwd()): TonelPackag
   }
   return packages;
 }
+
+/**
+ * The SOM library compatibility layer is the kernel's `SOM-Compat` package; it is compiled only
+ * into images that load SOM sources, so Tonel-only images keep the plain library.
+ */
+export const SOM_COMPAT_DIR = 'SOM-Compat';
+
+export function isSomCompatPackage(pkg: TonelPackage, kernelDir: string): boolean {
+  return resolve(pkg.dir) === resolve(kernelDir, SOM_COMPAT_DIR);
+}

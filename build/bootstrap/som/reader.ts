@@ -5,6 +5,8 @@
 import { Lexer, type Token } from '../lexer.ts';
 import { Parser } from '../parser.ts';
 import { errorAt, type SourceFile } from '../source-error.ts';
+import { copyAssignedArguments } from './arguments.ts';
+import { applySomSelectors } from './dialect.ts';
 import { renameLocals } from './shadowing.ts';
 import { decodeStringLiterals, quoteEscapesToDoubled } from './escapes.ts';
 import type { TonelClass, TonelMethod } from '../tonel.ts';
@@ -116,6 +118,8 @@ function methods(s: Scanner, file: SourceFile, className: string, meta: boolean,
     decodeStringLiterals(body);
     const node = { selector: pattern.selector, args: pattern.args, pos: patternStart, ...body };
     renameLocals(node);
+    copyAssignedArguments(node);
+    applySomSelectors(node);
     out.push({ className, meta, category: 'SOM', file, pos: patternStart, node });
   }
 }

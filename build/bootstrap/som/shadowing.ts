@@ -4,8 +4,9 @@
 // renamed scope by scope (declarations and their uses), which keeps the meaning.
 import type { MethodNode, VarDecl } from '../ast.ts';
 
-// SOM's global `system` (when no local has that name) is SomSystem of smalltalk/SOM-Compat.
-const GLOBALS: Record<string, string> = { system: 'SomSystem' };
+// SOM's global `system` (when no local has that name) is SomSystem of smalltalk/SOM-Compat;
+// SOM's Double is the library's Float.
+const GLOBALS: Record<string, string> = { system: 'SomSystem', Double: 'Float' };
 
 // Old name → new name; nested scopes get their depth in the suffix so a block may redeclare an
 // outer local's name as SOM allows.

@@ -56,10 +56,10 @@ export function buildEvalImage(expr: string, dirs: string[], progress?: (l: stri
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a Smalltalk image on a target (node: the VM as wasm in this Node process; linux: natively)')
+    .description('run a Smalltalk image on a target (node: the VM as wasm in this Node process; linux: natively; xen: as a PV guest in the Xen test host)')
     .argument('[image]', 'the image file (64-bit Spur, e.g. from `xenolith image`) or a directory of Tonel sources')
     .argument('[args...]', 'further arguments passed to the image')
-    .option('-t, --target <target>', 'where to run it: node (the VM as wasm in this process) or linux (the VM compiled ahead of time to a native executable)', 'node')
+    .option('-t, --target <target>', 'where to run it: node (the VM as wasm in this process), linux (the VM compiled ahead of time to a native executable) or xen (a PV kernel carrying the image, booted in the Xen test host; the exit code is the guest\'s status)', 'node')
     .option('-e, --eval <expr>', 'evaluate Smalltalk statements and print the value of the last one (compiled ahead of time with the class library and the source directories)')
     .option('-w, --with <dir>', 'a Tonel source directory to load for --eval (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--snapshot <file>', 'where a snapshot primitive writes the new image (default: the image file itself)')
@@ -102,6 +102,10 @@ export function register(program: Command): void {
       const imageArgs = [...(o.eval !== undefined ? ['--eval', o.eval] : []), ...rest];
       const snapshotPath = o.snapshot ? resolve(o.snapshot) : image && !statSync(resolve(image)).isDirectory() ? resolve(image) : undefined;
       if (o.target === 'xen') {
+        if (rest.length > 0) {
+          cleanup();
+          throw new Error('arguments after the image are not passed to a Xen guest by `xenolith run`; build the kernel with `xenolith build --target xen` and give them on the xl command line (extra=)');
+        }
         try {
           const { runImageOnXen } = await import('../../pipeline/xen-run.ts');
           process.exitCode = await runImageOnXen(imagePath, progress);

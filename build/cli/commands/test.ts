@@ -1,8 +1,9 @@
-// `xenolith test <dirs...> [--target node|linux] [--json]`: builds one image from the class
+// `xenolith test <dirs...> [--target node|linux|xen] [--json]`: builds one image from the class
 // library, SUnit and the given Tonel directories, runs every concrete TestCase subclass in it
 // and prints the failures and `N passed, N failed`. Exit status 1 when anything failed.
 // The image runs on the same runners as `xenolith run` (compileVm + the node host, or the
-// native Linux VM), so a test run exercises exactly what users run.
+// native Linux VM, or a PV kernel carrying the image booted as a domU in the Xen test host), so
+// a test run exercises exactly what users run.
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,33 @@ import { buildImage } from '../../bootstrap/image-builder.ts';
 import { SourceError } from '../../bootstrap/source-error.ts';
 import { checkLinuxHost, linuxVmArguments, runLinux } from '../../pipeline/linux-run.ts';
 import { buildLinuxVm } from '../../pipeline/linux-vm.ts';
+import { hostUnavailableReason } from '../../xenhost/index.ts';
+import { buildXenApp } from '../../pipeline/xen-app.ts';
+import { runOnXen, runImageOnXen } from '../../pipeline/xen-run.ts';
 
-export type TestTarget = 'node' | 'linux';
+export type TestTarget = 'node' | 'linux' | 'xen';
+
+/** Throws with the reason when the Xen test host cannot run here. */
+function checkXenHost(): void {
+  const why = hostUnavailableReason();
+  if (why) throw new Error(`--target xen needs the Xen test host: ${why}`);
+}
+
+/** The image in a PV kernel, booted as a domU in the Xen test host: its console and status. */
+async function runImageOnXenCaptured(imagePath: string, progress?: (l: string) => void): Promise<{ status: number; stdout: string; crash?: string }> {
+  checkXenHost();
+  const dir = mkdtempSync(join(tmpdir(), 'xenolith-test-xen-'));
+  try {
+    const kernel = join(dir, 'test.xen');
+    await buildXenApp({ image: imagePath, out: kernel, progress });
+    const r = await runOnXen({ kernel, timeoutSeconds: 300, progress });
+    const stdout = r.console.replace(/\r\n/g, '\n');
+    const status = r.exitStatus ?? (r.shutdown === 'poweroff' ? 0 : 1);
+    return { status, stdout, crash: r.shutdown === 'poweroff' ? undefined : `the domain ended by ${r.shutdown}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** One failure or error reported by the image's TestRunner in JSON mode. */
 export interface TestProblem { kind: 'failure' | 'error'; class: string; selector: string; message: string }
@@ -65,6 +91,7 @@ export async function runImageCaptured(imagePath: string, target: TestTarget, pr
     const r = await runCaptured(new Uint8Array(readFileSync(wasmPath)), new Uint8Array(readFileSync(imagePath)));
     return { status: r.status, stdout: r.stdout, crash: r.crashed ? r.message : undefined };
   }
+  if (target === 'xen') return runImageOnXenCaptured(imagePath, progress);
   checkLinuxHost();
   const { elfPath } = await buildLinuxVm({ progress });
   const child = spawn(elfPath, linuxVmArguments({ imagePath }), { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -113,11 +140,11 @@ export function register(program: Command): void {
     .command('test')
     .description('run the SUnit tests (every TestCase subclass) of Tonel source directories')
     .argument('<dirs...>', 'Tonel source directories holding TestCase subclasses (loaded with the class library and SUnit)')
-    .option('-t, --target <target>', 'where to run: node (the VM as wasm in this process) or linux (the native VM)', 'node')
+    .option('-t, --target <target>', 'where to run: node (the VM as wasm in this process), linux (the native VM) or xen (a PV guest in the Xen test host)', 'node')
     .option('--json', 'print one JSON document with the counts and every failure instead of text')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (dirs: string[], o: TestOptions) => {
-      if (o.target !== 'node' && o.target !== 'linux') throw new Error(`unknown target '${o.target}' (node, linux)`);
+      if (o.target !== 'node' && o.target !== 'linux' && o.target !== 'xen') throw new Error(`unknown target '${o.target}' (node, linux, xen)`);
       const target: TestTarget = o.target;
       const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`test: ${line}\n`);
       try {
@@ -130,7 +157,10 @@ export function register(program: Command): void {
         }
         const built = buildTestImage(dirs, false, progress);
         try {
-          if (target === 'linux') {
+          if (target === 'xen') {
+            checkXenHost();
+            process.exitCode = await runImageOnXen(built.path, progress, 300);
+          } else if (target === 'linux') {
             process.exitCode = await runLinux({ imagePath: built.path, progress });
           } else {
             const { wasmPath } = await compileVm({ target: 'node', optimize: true, progress });

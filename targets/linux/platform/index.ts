@@ -153,6 +153,11 @@ export function next_signal(): i32 {
   return -1;
 }
 
+// No input events on Linux yet: readers poll console_read (wait_event wakes on stdin).
+export function console_input_signal(index: i32): i32 {
+  return -1;
+}
+
 // ---- arguments --------------------------------------------------------------------------
 
 let argsReady = false;

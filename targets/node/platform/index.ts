@@ -34,6 +34,13 @@ export declare function wait_event(deadline_ns: i64): void;
 @external("xenolith", "next_signal")
 export declare function next_signal(): i32;
 
+// From now on signal external semaphore `index` (1-based; 0 stops) whenever console input is
+// waiting: 0 when the platform will, -1 when input can only be polled (console_read between
+// waits). The node host has no input events: readers poll.
+export function console_input_signal(index: i32): i32 {
+  return -1;
+}
+
 // The boot image (Smalltalk image, embedded or passed as a module/file): its size, and a copy
 // of len bytes from offset into linear memory; returns bytes copied.
 // @ts-ignore: decorator

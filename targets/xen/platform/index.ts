@@ -13,7 +13,9 @@ import { poweroff } from "../../kernel/shutdown";
 import { crashWithMessage } from "../../kernel/traps/crash-report";
 import { cmdLine, cmdLineLength } from "../../kernel/abi/start-info";
 import { bootModuleAddress, bootModuleLength } from "../../kernel/memory/boot-trailer";
-import { consoleWrite, consoleRead } from "../../drivers/console/console";
+import { consoleWrite, consoleRead, consoleSetInputSignal } from "../../drivers/console/console";
+import { takeSignal, signalsWaiting } from "../../kernel/events/signals";
+import { dispatchEvents, eventsPending } from "../../kernel/events/dispatch";
 import { bootDone } from "../../kernel/boot";
 import { logBytes } from "../../kernel/log";
 import { rdrand_u64, cpuid, va_load_u8, image_layout_va } from "../../kernel/xen/intrinsics";
@@ -40,9 +42,18 @@ export function wait_event(deadline_ns: i64): void {
   waitForEvents(deadline_ns);
 }
 
-// No external semaphores are wired on Xen yet (drivers will signal them).
+// Drivers raise external semaphores from their event handlers (kernel/events/signals.ts).
+// Events stay masked at the vcpu level while Smalltalk runs, so the VM's interrupt check is
+// where those that arrived meanwhile are dispatched: a busy process is preempted by input.
 export function next_signal(): i32 {
-  return -1;
+  if (signalsWaiting() == 0 && eventsPending()) dispatchEvents();
+  return takeSignal();
+}
+
+// Console input signals external semaphore `index` (1-based; 0 stops): 0 when it will, -1
+// when input can only be polled (dom0's emergency console).
+export function console_input_signal(index: i32): i32 {
+  return consoleSetInputSignal(index) ? 0 : -1;
 }
 
 // The boot image: the one the linker embedded in .rodata (image_layout_va 3/4) when there is

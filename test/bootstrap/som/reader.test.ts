@@ -48,3 +48,45 @@ test('SOM string escapes are decoded', () => {
   assert.ok(lits.includes(JSON.stringify('\t\n')), lits);
   assert.ok(lits.includes('"value":"\'"'), lits);
 });
+
+test('SOM selectors whose meaning differs are compiled to SOM-Compat selectors, definitions and sends alike', () => {
+  const r = parseSomFile({ path: 'D.som', text: `D = (
+    / other = ( ^ self )
+    initialize = ( ^ self )
+    run = ( | a | a := 7 / 2 // 3. a between: 1 and: 2. Array new: 2 withAll: [ 1 ]. 'ab' indexOf: 'b'. self initialize; foo )
+  )` });
+  assert.deepEqual(r.methods.map((m) => m.node.selector), ['somDivide:', 'somInitialize', 'run']);
+  const sends = JSON.stringify(r.methods[2].node.body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  for (const sel of ['somDivide:', 'somFloatDivide:', 'somBetween:and:', 'somNew:withAll:', 'somIndexOf:', 'somInitialize']) {
+    assert.ok(sends.includes(JSON.stringify(sel)), `${sel} in ${sends}`);
+  }
+  for (const sel of ['/', '//', 'between:and:', 'new:withAll:', 'indexOf:', 'initialize']) {
+    assert.ok(!sends.includes(`"selector":${JSON.stringify(sel)}`), `${sel} left in ${sends}`);
+  }
+});
+
+test('downTo:do: with a literal block becomes an inlinable to:by:do: counting down', () => {
+  const r = parseSomFile({ path: 'L.som', text: 'L = ( run = ( 5 downTo: 1 do: [:i | i ]. 9 downTo: 1 by: 2 do: [:i | i ]. 3 downTo: 1 do: self ) )' });
+  const body = r.methods[0].node.body as unknown as { selector: string; args: { value?: { value?: { value?: bigint } } }[] }[];
+  assert.deepEqual(body.map((s) => s.selector), ['to:by:do:', 'to:by:do:', 'downTo:do:']);
+  assert.equal(body[0].args[1].value?.value?.value, -1n);
+  assert.equal(body[1].args[1].value?.value?.value, -2n);
+});
+
+test('&& and || with a literal block become the inlined and: and or:', () => {
+  const r = parseSomFile({ path: 'B.som', text: 'B = ( run: x = ( x && [ x ]. x || [ x ]. x && x ) )' });
+  const body = r.methods[0].node.body as unknown as { selector: string }[];
+  assert.deepEqual(body.map((s) => s.selector), ['and:', 'or:', '&&']);
+});
+
+test('an argument the method or a block assigns to is copied into a temporary of its name', () => {
+  const r = parseSomFile({ path: 'A.som', text: 'A = ( dec: n = ( n := n - 1. ^ [:k | k := k + n. k ] value: 2 ) keep: m = ( ^ m ) )' });
+  const [dec, keep] = r.methods.map((m) => m.node);
+  assert.deepEqual(dec.args.map((a) => a.name), ['n__l1__arg']);
+  assert.deepEqual(dec.temps.map((a) => a.name), ['n__l1']);
+  assert.deepEqual(dec.body[0], { type: 'assign', variable: { name: 'n__l1', pos: dec.args[0].pos }, value: { type: 'variable', name: 'n__l1__arg', pos: dec.args[0].pos }, pos: dec.args[0].pos });
+  const block = JSON.stringify(dec.body[2], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  assert.ok(block.includes('"k__l2__arg"') && block.includes('"temps":[{"name":"k__l2"'), block);
+  assert.deepEqual(keep.args.map((a) => a.name), ['m__l1']);
+  assert.deepEqual(keep.temps, []);
+});

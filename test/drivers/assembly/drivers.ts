@@ -66,3 +66,16 @@ export function siDom0(): bool { return isInitialDomain(START_INFO_COPY); }
 export function siCmdLen(): i32 { return cmdLineLength(START_INFO_COPY); }
 export function siCmd(): usize { return cmdLine(START_INFO_COPY); }
 export function siMod(): u64 { return modStart(START_INFO_COPY) + modLen(START_INFO_COPY); }
+
+// Console input as an external semaphore signal, and the platform's next_signal.
+import { consoleSetInputSignal } from "../../../drivers/console/console";
+import { raiseSignal, takeSignal, signalsWaiting } from "../../../kernel/events/signals";
+import { next_signal } from "platform";
+export function conInputSignal(index: i32): bool { return consoleSetInputSignal(index); }
+export function sigRaise(index: i32): bool { return raiseSignal(index); }
+export function sigTake(): i32 { return takeSignal(); }
+export function sigWaiting(): i32 { return signalsWaiting(); }
+export function nextSignal(): i32 { return next_signal(); }
+
+import { statsRequested } from "../../../kernel/stats";
+export function statsWord(len: i32): bool { return statsRequested(BUF, len); }

@@ -15,6 +15,8 @@ export interface DriversEx {
   ungrant(ref: number): number; free(): number; entry(ref: number): number;
   siCopy(va: bigint): number; siNrPages(): bigint; siStore(): bigint; siConsole(): bigint; siDom0(): number;
   siCmdLen(): number; siCmd(): number; siMod(): bigint;
+  conInputSignal(index: number): number; sigRaise(index: number): number; sigTake(): number;
+  sigWaiting(): number; nextSignal(): number; statsWord(len: number): number;
 }
 
 export const CONSOLE_PORT = 2;

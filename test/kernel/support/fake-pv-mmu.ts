@@ -43,6 +43,8 @@ export class FakePvDomain {
   grantFrames: bigint[] = [];
   trapTable: { vector: number; flags: number; cs: number; address: bigint }[] = [];
   callbacks: bigint[] = [];
+  /** vcpus whose periodic timer the kernel stopped (VCPUOP_stop_periodic_timer) */
+  periodicStopped: number[] = [];
 
   constructor(public xen: FakeXen, public opts: { nrPages?: number; modLen?: number; dom0?: boolean } = {}) {}
 
@@ -245,6 +247,10 @@ export class FakePvDomain {
     });
     xen.on(4, (args) => { this.callbacks = args.slice(0, 3); return 0n; });
     xen.on(15, () => 0n);
+    xen.on(24, ([cmd, vcpu, arg]) => { // vcpu_op
+      if (cmd === 7n && arg === 0n) { this.periodicStopped.push(Number(vcpu)); return 0n; }
+      throw new Error(`vcpu_op ${cmd}`);
+    });
     xen.on(32, ([cmd, arg]) => {
       if (cmd === 1n) { v().setUint32(this.linear(arg) + 8, 5, true); return 0n; } // bind_virq -> 5
       if (cmd === 4n) return 0n; // send

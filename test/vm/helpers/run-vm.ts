@@ -24,24 +24,40 @@ export interface VmResult {
   status: number | null; // exit status when the image quit
   crash: string | null;
   sends: bigint;
+  heapFault: number;     // vm/objmem/verify.ts code after the run (0 = consistent), -1 when not checked
+  inspected?: unknown;   // what opts.inspect answered
 }
 
 interface Exports {
   testRun(): bigint; testSlot(o: bigint, i: number): bigint; testNumSlots(o: bigint): number;
   testFormat(o: bigint): number; testClassIndex(o: bigint): number; testByteSize(o: bigint): number;
-  testSendCount(): bigint; memory: WebAssembly.Memory;
+  testSendCount(): bigint; testVerifyHeap(): number; testSetMemoryBudget(bytes: bigint): void; memory: WebAssembly.Memory;
+}
+export type VmExports = Exports;
+
+export interface RunOptions {
+  input?: string; args?: string[]; signals?: number[];
+  /** Bytes the object memory may take beyond what the loaded image holds (the low-space tests). */
+  memoryBudget?: number;
+  /** Check the heap after a run that returned (verify.ts) and report it in heapFault. */
+  verify?: boolean;
+  /** Called after a run that returned, with the result oop and the test entry's exports. */
+  inspect?: (raw: bigint, x: Exports) => unknown;
 }
 
-export async function runImage(image: Uint8Array, opts: { input?: string; args?: string[]; signals?: number[] } = {}): Promise<VmResult> {
+export async function runImage(image: Uint8Array, opts: RunOptions = {}): Promise<VmResult> {
   const out: Uint8Array[] = [];
   const host = new NodeHost({ image, args: opts.args, input: new BufferInput(new TextEncoder().encode(opts.input ?? '')), write: (b) => out.push(b) });
   for (const i of opts.signals ?? []) host.signal(i);
   const inst = await host.instantiate(await testModule());
   const x = inst.exports as unknown as Exports;
-  const res: VmResult = { value: undefined, raw: 0n, stdout: '', status: null, crash: null, sends: 0n };
+  const res: VmResult = { value: undefined, raw: 0n, stdout: '', status: null, crash: null, sends: 0n, heapFault: -1 };
+  if (opts.memoryBudget) x.testSetMemoryBudget(BigInt(opts.memoryBudget));
   try {
     res.raw = BigInt.asUintN(64, x.testRun());
-    res.value = decode(x, res.raw);
+    if (opts.verify) res.heapFault = x.testVerifyHeap();
+    if (opts.inspect) res.inspected = opts.inspect(res.raw, x);
+    else res.value = decode(x, res.raw);
   } catch (e) {
     if (e instanceof HostStop) { if (e.crashed) res.crash = e.message; else res.status = e.status; }
     else if (e instanceof WebAssembly.RuntimeError) res.crash = `wasm trap: ${e.message}`;

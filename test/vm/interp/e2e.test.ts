@@ -44,6 +44,10 @@ const cases: [string, string][] = [
   ['((1 bitShift: 200) // (1 bitShift: 100)) = (1 bitShift: 100)', 'true'],
   ['[#(1 2 3) at: 10] on: Error do: [:e | 0]', '0'],
   ['| r | r := 0. [r := 1] ensure: [r := r + 10]. r', '11'],
+  // heap enumeration (primitives 77, 78, 177) through Behavior
+  ['| o | o := Object new. Object allInstances includes: o', 'true'],
+  ['| keep | keep := (1 to: 5) collect: [:i | i @ 0]. (Point allInstances select: [:p | p y = 0 and: [p x between: 1 and: 5]]) size >= 5', 'true'],
+  ['| keep n | keep := (1 to: 7) collect: [:i | i -> i]. n := 0. Association someInstance ifNotNil: [:a | | x | x := a. [x == nil] whileFalse: [n := n + 1. x := x nextInstance]]. n = Association instanceCount', 'true'],
 ];
 for (const [expr, want] of cases) {
   test(`--eval ${expr}`, async () => {

@@ -10,14 +10,16 @@ import { interpret, I } from "../../../../vm/interp/interpreter";
 import { vmCrash } from "../../../../vm/interp/crash";
 import { R } from "../../../../vm/interp/registers";
 import { numSlotsOf, formatOf, classIndexOf, fetchSlot, byteSizeOf } from "../../../../vm/interp/oops";
-import { pushRemappableOop } from "../../../../vm/objmem/index";
+import { pushRemappableOop, setMemoryBudget, bytesInUse } from "../../../../vm/objmem/index";
 
 export { main } from "../../../../vm/main";
+export { verifyHeap as testVerifyHeap } from "../../../../vm/objmem/verify";
 
 /** Loads the image, runs until the bottom context returns; answers the returned oop. */
 export function testRun(): u64 {
   if (!initializeObjectMemory(1 << 20)) vmCrash("cannot reserve new space");
   if (!loadImage()) { crash(imageErrorPtr(), imageErrorLength()); return 0; }
+  testApplyBudget();
   initInterpreter();
   if (!resumeActiveProcess()) vmCrash("no runnable context");
   I.stopOnBottomReturn = true;
@@ -31,3 +33,7 @@ export function testFormat(o: u64): i32 { return <i32>formatOf(o); }
 export function testClassIndex(o: u64): i32 { return <i32>classIndexOf(o); }
 export function testByteSize(o: u64): i32 { return <i32>byteSizeOf(o); }
 export function testSendCount(): u64 { return R.sendCount; }
+/** testRun caps the object memory at what the loaded image takes plus `bytes` (0: no cap). */
+let extraBudget: u64 = 0;
+export function testSetMemoryBudget(bytes: u64): void { extraBudget = bytes; }
+function testApplyBudget(): void { if (extraBudget != 0) setMemoryBudget(bytesInUse() + extraBudget); }

@@ -7,6 +7,7 @@ export { setClassIndexOf, setRawHashOf, setFormatOf, setPinnedBit } from "../../
 export { clearPendingFinalizations } from "../../../../vm/objmem/state";
 export { rebuildFreeLists, markOverflowCount } from "../../../../vm/objmem/markcompact";
 export { growOldSpace } from "../../../../vm/objmem/segments";
+export { setMinGrowthForFullGC, oldSpaceBytesInUse } from "../../../../vm/objmem/gcpolicy";
 
 import { allocPages } from "../../../../vm/objmem/pages";
 /** Zeroed memory for test root ranges and scratch (whole pages). */

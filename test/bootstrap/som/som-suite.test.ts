@@ -1,0 +1,60 @@
+// SOM's own test suite (TestSuite/ of a SOM-st/SOM checkout, read in place) on the product VM
+// (node target), its test classes running under the library's SUnit TestCase with SOM's
+// assertion protocol from SOM-Compat. Needs a checkout: XENOLITH_SOM_CHECKOUT=/path/to/SOM.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildImage } from '../../../build/bootstrap/image-builder.ts';
+
+// The suite's files whose classes all exist here. Left out: TestCase/TestHarness/TestRunner (the
+// library's SUnit runs the tests), and tests needing SOM core classes the library lacks (Vector,
+// Pair, Hashtable, Block1), SOM's own Dictionary/Set protocol, or globals unknown at compile time.
+const FILES = [
+  'ArrayTest', 'BlockTest', 'BooleanTest', 'ClassA', 'ClassB', 'ClassC', 'ClassLoadingTest', 'ClosureTest',
+  'CoercionTest', 'CompilerReturnTest', 'DoesNotUnderstandMessage', 'DoesNotUnderstandTest', 'DoubleTest',
+  'EmptyTest', 'IntegerTest', 'PreliminaryTest', 'SelfBlockTest', 'StringTest', 'SuperTest',
+  'SuperTestSuperClass', 'SymbolTest', 'SystemTest',
+];
+
+// Known differences, each a test of SOM's that fails here and why.
+const KNOWN_FAILURES = new Set([
+  'BlockTest>>#testToDoAsResultOfIfTrue', // an inlined to:do: answers nil, SOM's answers the receiver
+  'BlockTest>>#testEscapedBlock', // no escapedBlock: protocol for a block returning from a dead method
+  'IntegerTest>>#testAsDouble', // SOM has one Double class; here SmallFloat64 and BoxedFloat64
+  'IntegerTest>>#testClassAndValueRanges', // SOM has one Integer class
+  'IntegerTest>>#testSquareRoot', // the same: 5 class is SmallInteger
+  'IntegerTest>>#testEqualityAndIdentity', // large integers are boxed: equal ones are not identical
+  'StringTest>>#testLetters', // strings are Latin-1
+  'SymbolTest>>#testSymbolIsString', // a Symbol's class is ByteSymbol, under Symbol
+  'SystemTest>>#testTicks', // SmallInteger, not SOM's Integer
+  'PreliminaryTest>>#testBasicSanity', // SOM's Object>>, (building a Vector) is not provided
+]);
+
+const DRIVER = 'SomSuiteMain = ( ---- main = ( ^ TestRunner runAll ) )\n';
+
+test("SOM's own test suite passes but for the known differences", async (t) => {
+  const checkout = process.env.XENOLITH_SOM_CHECKOUT;
+  if (!checkout || !existsSync(join(checkout, 'TestSuite', 'IntegerTest.som'))) {
+    t.skip('needs a SOM-st/SOM checkout: set XENOLITH_SOM_CHECKOUT=/path/to/SOM');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xenolith-som-suite-'));
+  try {
+    for (const f of FILES) symlinkSync(join(checkout, 'TestSuite', `${f}.som`), join(dir, `${f}.som`));
+    writeFileSync(join(dir, 'SomSuiteMain.som'), DRIVER);
+    const { image } = buildImage({ dirs: [dir], entry: 'SomSuiteMain class>>main' });
+    const { compileVm } = await import('../../../build/vm/compile-vm.ts');
+    const { runCaptured } = await import('../../../build/targets/node-host.ts');
+    const wasm = new Uint8Array(readFileSync((await compileVm({ target: 'node' })).wasmPath));
+    const r = await runCaptured(wasm, image);
+    const summary = /^(\d+) passed, (\d+) failed$/m.exec(r.stdout);
+    assert.ok(summary, r.stdout);
+    const failed = [...r.stdout.matchAll(/^(?:FAIL|ERROR) (\S+):/gm)].map((m) => m[1]);
+    assert.deepEqual(failed.filter((f) => !KNOWN_FAILURES.has(f)), [], r.stdout);
+    assert.ok(Number(summary[1]) >= 150, `only ${summary[1]} passed:\n${r.stdout}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
