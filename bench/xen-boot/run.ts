@@ -43,6 +43,8 @@ const perRun = Math.max(1, int('per-run', values['per-run']!));
 const timeLimit = int('time-limit', values['time-limit']!);
 const range = /^(\d+):(\d+)$/.exec(values['memory-range']!);
 if (!range || Number(range[1]) >= Number(range[2])) throw new Error(`--memory-range must be LO:HI with LO < HI, got '${values['memory-range']}'`);
+// xl itself refuses memory= below 4 MiB (build/xl/config.ts), so the search starts there at the lowest
+if (Number(range[1]) < 4) throw new Error(`--memory-range starts at 4 MiB at the lowest (xl's minimum), got '${values['memory-range']}'`);
 const log = (line: string): void => void process.stderr.write(`xen-boot: ${line}\n`);
 
 const reason = hostUnavailableReason();
