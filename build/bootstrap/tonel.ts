@@ -5,8 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { MethodNode } from './ast.ts';
-import { Lexer, type Token } from './lexer.ts';
+import type { Token } from './lexer.ts';
 import { Parser } from './parser.ts';
+import { TokenScanner } from './token-scanner.ts';
 import { errorAt, type SourceFile } from './source-error.ts';
 
 export type StonValue = string | number | bigint | boolean | null | StonValue[] | { [k: string]: StonValue };
@@ -57,37 +58,7 @@ const CLASS_TYPES: Record<string, ClassType> = {
   doubleWords: 'doubleWords', shorts: 'shorts', doubleBytes: 'shorts',
 };
 
-class TonelScanner {
-  readonly lexer: Lexer;
-  tok: Token;
-  constructor(readonly file: SourceFile) {
-    this.lexer = new Lexer(file);
-    this.tok = this.lexer.next();
-  }
-  isIdent(v: string): boolean {
-    const t = this.tok;
-    return t.t === 'ident' && t.v === v;
-  }
-  isBinary(op: string): boolean {
-    const t = this.tk();
-    return t.t === 'binary' && t.v === op;
-  }
-  tk(): Token {
-    return this.tok;
-  }
-  advance(): Token {
-    const t = this.tok;
-    this.tok = this.lexer.next();
-    return t;
-  }
-  fail(pos: number, msg: string): never {
-    throw errorAt(this.file, pos, msg);
-  }
-  expect(kind: Token['t'], what: string): Token {
-    if (this.tk().t !== kind) this.fail(this.tk().pos, `${what} expected`);
-    return this.advance();
-  }
-
+class TonelScanner extends TokenScanner {
   /** A STON map `{ #key : value, ... }` (keys are symbols). */
   parseMap(): { [k: string]: StonValue } {
     this.expect('{', "'{'");

@@ -59,6 +59,20 @@ import { lowSpaceFlag, needGCFlag } from "../objmem/index";
 // @ts-ignore: decorator
 @inline function nextByte(): u32 { return <u32>load<u8>(R.mbase + R.ip++); }
 
+/** The SmallInteger comparison of special-selector bytecode b (98 < .. 103 ~=). Both oops carry
+ *  the same tag, so comparing the oops compares the values. */
+@inline function compareSmallInts(b: u32, x: u64, y: u64): bool {
+  const a = <i64>x; const c = <i64>y;
+  switch (b) {
+    case 98: return a < c;
+    case 99: return a > c;
+    case 100: return a <= c;
+    case 101: return a >= c;
+    case 102: return a == c;
+    default: return a != c;
+  }
+}
+
 /** Interpreter state the loop and the primitives share. */
 export class I {
   static epoch: i32 = 0;
@@ -845,15 +859,7 @@ function runSista(): void {
         const x = load<u64>(sp - 8); const y = load<u64>(sp);
         let r: bool;
         if (areSmallInts(x, y)) {
-          const a = <i64>x; const c = <i64>y; // same tag: comparing the oops compares the values
-          switch (b) {
-            case 98: r = a < c; break;
-            case 99: r = a > c; break;
-            case 100: r = a <= c; break;
-            case 101: r = a >= c; break;
-            case 102: r = a == c; break;
-            default: r = a != c;
-          }
+          r = compareSmallInts(b, x, y);
         } else { // SmallFloat64s (floatfast.ts), else the send
           const f = floatSpecial(<i32>b - 96, x, y);
           if (f == 0) break;
@@ -1023,17 +1029,7 @@ function stepSista(): void {
       case 98: case 99: case 100: case 101: case 102: case 103: {
         const x = load<u64>(R.sp - 8); const y = load<u64>(R.sp);
         if (areSmallInts(x, y)) {
-          const a = <i64>x; const c = <i64>y; // same tag: compare the oops
-          let r: bool;
-          switch (b) {
-            case 98: r = a < c; break;
-            case 99: r = a > c; break;
-            case 100: r = a <= c; break;
-            case 101: r = a >= c; break;
-            case 102: r = a == c; break;
-            default: r = a != c;
-          }
-          R.sp -= 8; store<u64>(R.sp, r ? trueOop() : falseOop()); break;
+          R.sp -= 8; store<u64>(R.sp, compareSmallInts(b, x, y) ? trueOop() : falseOop()); break;
         }
         const f = floatSpecial(<i32>b - 96, x, y);
         if (f != 0) { R.sp -= 8; store<u64>(R.sp, f); break; }

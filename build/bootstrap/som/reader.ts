@@ -2,9 +2,10 @@
 // turned into the same class/method model the Tonel reader produces, so compiler.ts compiles it.
 // Method bodies are Smalltalk syntax and go through the existing Parser. `primitive` bodies are
 // dropped: the Squeak-style library underneath provides those methods.
-import { Lexer, type Token } from '../lexer.ts';
+import type { Token } from '../lexer.ts';
+import { TokenScanner } from '../token-scanner.ts';
 import { Parser } from '../parser.ts';
-import { errorAt, type SourceFile } from '../source-error.ts';
+import type { SourceFile } from '../source-error.ts';
 import { copyAssignedArguments } from './arguments.ts';
 import { applySomSelectors } from './dialect.ts';
 import { renameLocals } from './shadowing.ts';
@@ -16,35 +17,8 @@ export interface SomClassFile {
   methods: TonelMethod[];
 }
 
-class Scanner {
-  private readonly lexer: Lexer;
-  private tok: Token;
-  constructor(readonly file: SourceFile) {
-    this.lexer = new Lexer(file);
-    this.tok = this.lexer.next();
-  }
-  tk(): Token {
-    return this.tok;
-  }
-  advance(): Token {
-    const t = this.tok;
-    this.tok = this.lexer.next();
-    return t;
-  }
-  fail(pos: number, message: string): never {
-    throw errorAt(this.file, pos, message);
-  }
-  isBinary(v: string): boolean {
-    return this.tok.t === 'binary' && this.tok.v === v;
-  }
-  expect(t: Token['t'], what: string): Token {
-    if (this.tok.t !== t) this.fail(this.tok.pos, `${what} expected`);
-    return this.advance();
-  }
-}
-
 /** `| a b |` (also `||`, an empty list); returns the names. */
-function fieldList(s: Scanner): string[] {
+function fieldList(s: TokenScanner): string[] {
   const names: string[] = [];
   if (s.isBinary('||')) {
     s.advance();
@@ -69,7 +43,7 @@ function isSeparator(file: SourceFile, t: Token): boolean {
 }
 
 /** Consumes the dash tokens of the separator (the lexer may split it into several). */
-function skipSeparator(s: Scanner): void {
+function skipSeparator(s: TokenScanner): void {
   let end = s.tk().pos;
   for (;;) {
     const t = s.tk();
@@ -79,7 +53,7 @@ function skipSeparator(s: Scanner): void {
   }
 }
 
-function methods(s: Scanner, file: SourceFile, className: string, meta: boolean, out: TonelMethod[]): void {
+function methods(s: TokenScanner, file: SourceFile, className: string, meta: boolean, out: TonelMethod[]): void {
   for (;;) {
     const t = s.tk();
     if (t.t === ')' || isSeparator(file, t)) return;
@@ -126,7 +100,7 @@ function methods(s: Scanner, file: SourceFile, className: string, meta: boolean,
 
 export function parseSomFile(original: SourceFile): SomClassFile {
   const file: SourceFile = { path: original.path, text: quoteEscapesToDoubled(original.text) };
-  const s = new Scanner(file);
+  const s = new TokenScanner(file);
   const nameTok = s.expect('ident', 'class name');
   const name = (nameTok as { v: string }).v;
   if (!s.isBinary('=')) s.fail(s.tk().pos, "'=' expected after the class name");

@@ -2,40 +2,21 @@
 // yield, the timer semaphore (primitive 136) with the VM idling in wait_event until it is due.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileVm } from '../../../build/vm/compile-vm.ts';
 import { runCaptured } from '../../../build/targets/node-host.ts';
 import { buildEvalImage } from '../../../build/cli/commands/run.ts';
+import { writeXProcPackage } from '../helpers/xproc.ts';
 
-const helper = `Class {
-	#name : #XProc,
-	#superclass : #Object,
-	#category : #'X-Proc'
-}
-
-{ #category : #timing }
-XProc class >> ms [
-	<primitive: 135>
-	^ self primitiveFailed
-]
-
-{ #category : #timing }
-XProc class >> signal: aSemaphore atMilliseconds: ms [
-	<primitive: 136>
-	^ self primitiveFailed
-]
-`;
 
 let dir = '';
 let wasm: Uint8Array | null = null;
 async function evaluate(expr: string): Promise<{ out: string; status: number; message: string; ms: number }> {
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), 'xproc-'));
-    mkdirSync(join(dir, 'p'));
-    writeFileSync(join(dir, 'p', 'XProc.class.st'), helper);
-    writeFileSync(join(dir, 'p', 'package.st'), "Package { #name : #'X-Proc' }\n");
+    writeXProcPackage(dir);
   }
   if (!wasm) wasm = new Uint8Array(readFileSync((await compileVm({ target: 'node' })).wasmPath));
   const built = buildEvalImage(expr, [join(dir, 'p')]);

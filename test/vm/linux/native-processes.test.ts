@@ -4,37 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLinuxVm } from '../../../build/pipeline/linux-vm.ts';
 import { buildEvalImage } from '../../../build/cli/commands/run.ts';
+import { writeXProcPackage } from '../helpers/xproc.ts';
 
 const skip = !(process.platform === 'linux' && process.arch === 'x64') && 'needs x86-64 Linux';
 
-const helper = `Class {
-	#name : #XProc,
-	#superclass : #Object,
-	#category : #'X-Proc'
-}
-
-{ #category : #timing }
-XProc class >> ms [
-	<primitive: 135>
-	^ self primitiveFailed
-]
-
-{ #category : #timing }
-XProc class >> signal: aSemaphore atMilliseconds: ms [
-	<primitive: 136>
-	^ self primitiveFailed
-]
-`;
 
 const dir = mkdtempSync(join(tmpdir(), 'xproc-native-'));
-mkdirSync(join(dir, 'p'));
-writeFileSync(join(dir, 'p', 'XProc.class.st'), helper);
-writeFileSync(join(dir, 'p', 'package.st'), "Package { #name : #'X-Proc' }\n");
+writeXProcPackage(dir);
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 let vm: string | undefined;

@@ -5,8 +5,9 @@
 // result is either the value or the error symbol.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpurBuilder, int, char, SObj, Val } from '../helpers/spur-builder.ts';
+import { SpurBuilder, int, char } from '../helpers/spur-builder.ts';
 import { runImage } from '../helpers/run-vm.ts';
+import { primMethod, stepsMethod, type Step } from '../helpers/prim-steps.ts';
 
 const RET_TOP = 92;
 
@@ -20,12 +21,6 @@ function jsValue(b: SpurBuilder, v: unknown): unknown {
   }
   return v;
 }
-const pushLit = (i: number): number[] => (i < 32 ? [32 + i] : i < 256 ? [228, i] : [224, i >> 8, 228, i & 255]);
-const sendLit = (i: number, n: number): number[] => (i < 16 && n <= 2 ? [128 + 16 * n + i] : [224, i >> 5, 234, ((i & 31) << 3) | n]);
-
-type Ref = { t: number };
-type Arg = Val | Ref;
-interface Step { rcv: Arg; sel: string; args?: Arg[]; keep?: number }
 
 /** Primitives with an error temp: [selector, number, numArgs]. */
 const PRIMS: [string, number, number][] = [
@@ -36,34 +31,17 @@ const PRIMS: [string, number, number][] = [
   ['asFloat', 40, 0], ['==', 110, 1],
 ];
 
+const NUMERIC = ['+', '*', '/', 'timesTwoPower:', 'truncated', 'asFloat', 'asInteger', '=='];
+
 function install(b: SpurBuilder): void {
   for (const [sel, prim, n] of PRIMS) {
-    // <primitive: prim error: ec> ^ ec   (ec is temp n)
-    const code = [245, n, ...(n < 12 ? [64 + n] : [229, n]), RET_TOP];
-    for (const c of ['Object', 'SmallInteger', 'SmallFloat64', 'BoxedFloat64']) {
-      if (c !== 'Object' && !['+', '*', '/', 'timesTwoPower:', 'truncated', 'asFloat', 'asInteger', '=='].includes(sel)) continue;
-      b.install(c, sel, { numArgs: n, numTemps: n + 1, prim, bytecodes: code });
-    }
+    primMethod(b, NUMERIC.includes(sel) ? ['Object', 'SmallInteger', 'SmallFloat64', 'BoxedFloat64'] : ['Object'], sel, prim, n);
   }
   b.install('SmallInteger', 'plus:', { numArgs: 1, numTemps: 1, bytecodes: [76, 64, 96, RET_TOP] });
 }
 
 async function run(b: SpurBuilder, steps: Step[]): Promise<unknown[]> {
-  const lits: Val[] = [];
-  const litIndex = (v: Val): number => { let i = lits.indexOf(v); if (i < 0) { lits.push(v); i = lits.length - 1; } return i; };
-  const code: number[] = [];
-  const push = (a: Arg): void => {
-    if (typeof a === 'object' && a !== null && 't' in a) code.push(64 + (a as Ref).t);
-    else code.push(...pushLit(litIndex(a as Val)));
-  };
-  for (const s of steps) {
-    push(s.rcv);
-    for (const a of s.args ?? []) push(a);
-    code.push(...sendLit(litIndex(b.sym(s.sel)), (s.args ?? []).length));
-    if (s.keep !== undefined) code.push(83, 208 + s.keep); // dup, store-pop into temp
-  }
-  code.push(231, 128 | steps.length, RET_TOP);
-  const m = b.method({ numTemps: 8, literals: lits, bytecodes: code });
+  const m = stepsMethod(b, steps, true);
   const r = await runImage(b.build(m, b.nil));
   assert.equal(r.crash, null, r.stdout);
   return (r.value as unknown[]).map((v) => jsValue(b, v));
