@@ -27,6 +27,7 @@ import { monotonicNs } from "./time/clock";
 import { grantTableInit } from "./grant/table";
 import { log, put, putDec, putByte, putHex64 } from "./log";
 import { crashDomain } from "./shutdown";
+import { earlyConsoleUse } from "./early-console";
 import { consoleInitRing, consoleInitHypercall } from "../drivers/console/console";
 import { xsInit } from "../drivers/xenstore/client";
 
@@ -64,15 +65,23 @@ export function boot(): void {
   isDom0 = isInitialDomain(si);
   consoleInitHypercall();
 
-  // Memory: the p2m where Xen put it; the boot page tables, recorded once; then the boot
-  // trailer re-mapped or unmapped (the frame pool starts there).
+  // The p2m where Xen put it, and linear memory's frames; then (domU) the console ring, so
+  // that whatever fails from here on is on the console (a release Xen drops a domU's
+  // console_io output).
   pteSetNxSupported(detectNx());
   p2mUse(<i64>mfnList(si), nrPages(si));
+  if (!linearInitialPagesFit()) { log("xenolith: boot failed: the initial linear memory exceeds the frame table's head"); crashDomain(); }
+  linearInit(pfnOfVa(linear_base()));
+  if (!isDom0) {
+    check(linearRemap(CONSOLE_PAGE, consoleMfn(si)), "map console ring");
+    earlyConsoleUse(CONSOLE_PAGE, consoleEvtchn(si));
+  }
+
+  // Memory: the boot page tables, recorded once; then the boot trailer re-mapped or
+  // unmapped (the frame pool starts there).
   const l4Mfn = pfnToMfn(pfnOfVa(<i64>ptBase(si)));
   const recorded = recordBootTables(l4Mfn, VIRT_BASE, linear_base() + LINEAR_RESERVED_BYTES);
   if (recorded < 0) { log("xenolith: boot failed: page-table directory full"); crashDomain(); }
-  if (!linearInitialPagesFit()) { log("xenolith: boot failed: the initial linear memory exceeds the frame table's head"); crashDomain(); }
-  linearInit(pfnOfVa(linear_base()));
   const initialEnd = linear_base() + (<i64>linear_initial_pages() << 16);
   if (((image_end_va() + 4095) & ~4095) > initialEnd) {
     log("xenolith: boot failed: the image ends after its linear memory");
@@ -93,7 +102,6 @@ export function boot(): void {
   check(timerInit(), "bind VIRQ_TIMER");
 
   if (!isDom0) {
-    check(linearRemap(CONSOLE_PAGE, consoleMfn(si)), "map console ring");
     consoleInitRing(CONSOLE_PAGE, consoleEvtchn(si), nowNs);
     check(linearRemap(XENSTORE_PAGE, storeMfn(si)), "map xenstore ring");
     xsInit(XENSTORE_PAGE, storeEvtchn(si), nowNs);

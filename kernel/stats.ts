@@ -1,16 +1,20 @@
 // Kernel statistics on the console at poweroff, when the domain's command line holds the word
 // `xenolith.stats` (xl `extra=`): how often the vcpu blocked, events delivered, timer events,
 // external semaphore signals raised, clock reads whose TSC was behind Xen's time stamp. Lets a
-// test see from outside that an idle domain sleeps, and what the clock did.
+// test see from outside that an idle domain sleeps, and what the clock did. A second line
+// tells how much memory the domain used: the native stack's high-water mark and the frames
+// still free, which is what sizing the stack and the domain needs.
 
 import { START_INFO_COPY } from "./memory/special-pages";
-import { cmdLine, cmdLineLength } from "./abi/start-info";
+import { cmdLine, cmdLineLength, nrPages } from "./abi/start-info";
 import { idleBlocks } from "./sched/idle";
 import { eventsDelivered } from "./events/dispatch";
 import { timerFired } from "./time/timer";
 import { signalsRaised } from "./events/signals";
 import { clockReadsBehindStamp, clockMaxBehindNs } from "./time/clock";
 import { put, putDec, putByte } from "./log";
+import { native_stack_lo, native_stack_hi, va_load_u64 } from "./xen/intrinsics";
+import { framesAvailable } from "./memory/frames";
 
 const WORD = "xenolith.stats";
 
@@ -25,6 +29,16 @@ export function statsRequested(line: usize, len: i32): bool {
     if (same) return true;
   }
   return false;
+}
+
+/** Bytes of the native stack ever used: the stack starts zeroed (it is .bss), so the lowest
+ *  non-zero word marks the deepest point reached. */
+export function nativeStackUsed(): i64 {
+  const lo = native_stack_lo();
+  const hi = native_stack_hi();
+  let va = lo;
+  while (va < hi && va_load_u64(va) == 0) va += 8;
+  return hi - va;
 }
 
 export function printStatsIfRequested(): void {
@@ -42,5 +56,15 @@ export function printStatsIfRequested(): void {
   put(" clock reads behind the time stamp (up to ");
   putDec(<i64>(clockMaxBehindNs() / 1000));
   put(" us)");
+  putByte(10);
+  put("xenolith: memory: native stack ");
+  putDec(nativeStackUsed());
+  put(" bytes used of ");
+  putDec((native_stack_hi() - native_stack_lo()) >> 10);
+  put(" KiB, ");
+  putDec(<i64>framesAvailable());
+  put(" of ");
+  putDec(<i64>nrPages(START_INFO_COPY));
+  put(" pages free");
   putByte(10);
 }

@@ -13,7 +13,6 @@
 // subtracted, best of three (this one does move with the load).
 //
 //   node --import tsx bench/floats/run.ts [iterations, default 200000]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { buildImage } from '../../build/bootstrap/image-builder.ts';
 import { compileVm } from '../../build/vm/compile-vm.ts';
 import { runCaptured } from '../../build/targets/node-host.ts';
 import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
+import { hasValgrind, instructionsOf } from '../support/valgrind.ts';
 
 const program = (selector: string, n: number) => `Class {
 	#name : #FloatLoop,
@@ -92,17 +92,11 @@ function jsLoop(n: number): number {
   return x;
 }
 
-function instructions(elf: string, image: string): number {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', elf, image], { encoding: 'utf8' });
-  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`valgrind failed (status ${r.status}): ${r.stderr.slice(-500)}`);
-  return Number(m[1].replace(/,/g, ''));
-}
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 200000);
   if (!Number.isInteger(n) || n < 1) throw new Error(`iterations must be a positive integer, not ${process.argv[2]}`);
-  const native = spawnSync('valgrind', ['--version']).status === 0 && process.platform === 'linux' && process.arch === 'x64';
+  const native = hasValgrind() && process.platform === 'linux' && process.arch === 'x64';
   if (!native) process.stderr.write('floats: no valgrind or not x86-64 Linux: instruction counts skipped\n');
   const elf = native ? (await buildLinuxVm()).elfPath : '';
   const wasm = await WebAssembly.compile(new Uint8Array(readFileSync((await compileVm({ target: 'node' })).wasmPath)));
@@ -135,7 +129,7 @@ async function main(): Promise<void> {
     const measure = async (selector: string, answer: string): Promise<{ ms: number; ipi: number }> => {
       const full = image(selector, n); const empty = image(selector, 0);
       const ms = (await timeRun(full, answer)) - (await timeRun(empty, null));
-      const ipi = native ? (instructions(elf, full) - instructions(elf, empty)) / n : NaN;
+      const ipi = native ? (instructionsOf(elf, full) - instructionsOf(elf, empty)) / n : NaN;
       return { ms, ipi };
     };
     const special = await measure('special', expect);

@@ -7,12 +7,12 @@
 // and arithmetic only, no send), so a change to the send path shows as a change of the ratio.
 //
 //   node --import tsx bench/sends/run.ts
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../build/bootstrap/image-builder.ts';
 import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
+import { hasValgrind, instructionsOf } from '../support/valgrind.ts';
 
 const program = (fib: number, sieveRuns: number) => `Class {
 	#name : #SendCount,
@@ -50,15 +50,9 @@ SendCount class >> main [
 /** Calls made by fib: n (the answer, as the method adds one per call). */
 const calls = (n: number): number => (n < 2 ? 1 : calls(n - 1) + calls(n - 2) + 1);
 
-function instructions(elf: string, image: string): number {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', elf, image], { encoding: 'utf8' });
-  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`valgrind failed (status ${r.status}): ${r.stderr.slice(-500)}`);
-  return Number(m[1].replace(/,/g, ''));
-}
 
 async function main(): Promise<void> {
-  if (spawnSync('valgrind', ['--version']).status !== 0) { process.stderr.write('sends: valgrind is not installed: nothing measured\n'); return; }
+  if (!hasValgrind()) { process.stderr.write('sends: valgrind is not installed: nothing measured\n'); return; }
   if (process.platform !== 'linux' || process.arch !== 'x64') { process.stderr.write('sends: needs x86-64 Linux\n'); return; }
   const { elfPath } = await buildLinuxVm();
   const dir = mkdtempSync(join(tmpdir(), 'xenolith-sends-'));
@@ -70,7 +64,7 @@ async function main(): Promise<void> {
       writeFileSync(join(src, 'SendCount.class.st'), program(fib, sieve));
       const image = join(dir, `p${fib}-${sieve}.image`);
       writeFileSync(image, buildImage({ dirs: [src], entry: 'SendCount class>>main' }).image);
-      return instructions(elfPath, image);
+      return instructionsOf(elfPath, image);
     };
     const base = run(24, 1);
     const perCall = (run(27, 1) - base) / (calls(27) - calls(24));

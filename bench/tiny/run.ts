@@ -2,12 +2,14 @@
 // library, runs it on each available target and prints bytecodes/s and sends/s as a table row
 // in bench/RESULTS.md's format (`--record` replaces the tinyBenchmarks section of bench/RESULTS.md).
 // Targets: node (the VM as wasm in this process), linux (the VM compiled ahead of time to a
-// static executable; x86-64 Linux only) and xen (the same VM in a PV kernel, booted as a domU in
-// the Xen test host, when it can run here; `--no-xen` leaves it out). The xen row is also given
-// as a ratio to the linux row of the same run: the goal is 1.0, the kernel adding nothing (under
-// the test host's nested emulation the ratio measures QEMU's TCG, not the kernel).
+// static executable; x86-64 Linux only) and, when the Xen test host can run here (`--no-xen`
+// leaves them out), xen (the same VM in a PV kernel, booted as a domU) and linux in dom0 (the
+// same linux executable and image run by dom0's Linux) in ONE QEMU run: both on the same
+// emulated CPU under the same Xen, so xen / linux-in-dom0 measures what our kernel adds or
+// saves against Linux (goal 1.0). They alternate `--xen-runs N` times (default 2); the best of
+// each is reported. The host's rows are for reference: the test host emulates its CPU (TCG).
 //
-//   node --import tsx bench/tiny/run.ts [--record] [--no-xen]
+//   node --import tsx bench/tiny/run.ts [--record] [--no-xen] [--xen-runs N]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ import { compileVm } from '../../build/vm/compile-vm.ts';
 import { runCaptured } from '../../build/targets/node-host.ts';
 import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
 import { buildXenApp } from '../../build/pipeline/xen-app.ts';
-import { hostUnavailableReason, runGuests } from '../../build/xenhost/index.ts';
+import { hostUnavailableReason, runGuests, type GuestResult, type GuestSpec } from '../../build/xenhost/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const COMMAND = 'node --import tsx bench/tiny/run.ts';
@@ -89,26 +91,70 @@ async function runLinux(image: Uint8Array): Promise<Row | undefined> {
   }
 }
 
-/** The VM in a PV kernel carrying the image, booted once in the Xen test host. */
-async function runXen(image: Uint8Array): Promise<Row | undefined> {
+function xenRuns(): number {
+  const i = process.argv.indexOf('--xen-runs');
+  if (i < 0) return 2;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 10) throw new Error('--xen-runs takes 1..10');
+  return n;
+}
+
+/** The best bytecodes/s and the best sends/s of several runs of one target (load on a shared
+ *  machine only slows a run down); the detail is the run with the best bytecodes/s. */
+function best(rows: Row[]): Row {
+  const r = rows.reduce((a, b) => (b.bytecodes > a.bytecodes ? b : a));
+  return { ...r, sends: Math.max(...rows.map((x) => x.sends)) };
+}
+
+/**
+ * In one QEMU run of the Xen test host, alternately: the VM in a PV kernel carrying the image
+ * (a domU), and the linux executable with the same image in dom0 (a PV Linux on the same Xen
+ * and emulated CPU). Answers the best row of each.
+ */
+async function runXen(image: Uint8Array): Promise<{ xen: Row; dom0: Row } | undefined> {
   if (process.argv.includes('--no-xen')) return undefined;
   const why = hostUnavailableReason();
   if (why) {
-    process.stderr.write(`tiny: no xen row: ${why}\n`);
+    process.stderr.write(`tiny: no xen rows: ${why}\n`);
     return undefined;
   }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    process.stderr.write('tiny: no xen rows: the linux executable for dom0 needs an x86-64 Linux machine to build on\n');
+    return undefined;
+  }
+  const runs = xenRuns();
   const dir = mkdtempSync(join(tmpdir(), 'xenolith-tiny-xen-'));
   try {
     const path = join(dir, 'tiny.image');
     writeFileSync(path, image);
     const kernel = join(dir, 'tiny.xen');
     await buildXenApp({ image: path, out: kernel });
-    const { guests, accel } = await runGuests([{ name: 'tiny', kernel, memory: 128, timeLimitSeconds: 600 }]);
-    const g = guests[0];
-    if (g.ending !== 'poweroff' || g.exitStatus !== 0) throw new Error(`tiny benchmarks failed on xen (${g.ending}, status ${g.exitStatus}):\n${g.console}\n${g.xlLog}`);
-    const r = row('xen', g.console, false);
-    r.target = `xen (${accel})`;
-    return r;
+    const { elfPath } = await buildLinuxVm();
+    const guests: GuestSpec[] = [];
+    for (let i = 0; i < runs; i++) {
+      guests.push({ name: `tiny-dom0-${i}`, dom0Command: './vm tiny.image\n', files: { vm: elfPath, 'tiny.image': path }, timeLimitSeconds: 600 });
+      guests.push({ name: `tiny-xen-${i}`, kernel, memory: 128, timeLimitSeconds: 600 });
+    }
+    const { guests: results, accel, qemuSeconds } = await runGuests(guests, { progress: (l) => process.stderr.write(`tiny: ${l}\n`) });
+    process.stderr.write(`tiny: the QEMU run took ${qemuSeconds.toFixed(0)} s\n`);
+    const check = (g: GuestResult, ending: string): void => {
+      if (g.ending !== ending || g.exitStatus !== 0) throw new Error(`tiny benchmarks failed in ${g.name} (${g.ending}, status ${g.exitStatus}):\n${g.console}\n${g.xlLog}`);
+    };
+    const xenRows: Row[] = [];
+    const dom0Rows: Row[] = [];
+    for (const g of results) {
+      const inDom0 = g.name.startsWith('tiny-dom0-');
+      check(g, inDom0 ? 'exited' : 'poweroff');
+      const r = row(inDom0 ? `linux in dom0 (${accel})` : `xen (${accel})`, g.console, false);
+      process.stderr.write(`tiny: ${g.name}: ${fmt(r.bytecodes)} bytecodes/s, ${fmt(r.sends)} sends/s (${r.detail})\n`);
+      (inDom0 ? dom0Rows : xenRows).push(r);
+    }
+    const n = (rs: Row[]): string => (rs.length > 1 ? `, best of ${rs.length}` : '');
+    const xen = best(xenRows);
+    const dom0 = best(dom0Rows);
+    xen.detail += n(xenRows);
+    dom0.detail += n(dom0Rows);
+    return { xen, dom0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -121,10 +167,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [await runNode(image)];
   const linux = await runLinux(image);
   if (linux) rows.push(linux);
-  const xen = await runXen(image);
-  if (xen) {
-    if (linux) xen.detail += `; xen/linux ${(xen.bytecodes / linux.bytecodes).toFixed(2)} (bytecodes/s), ${(xen.sends / linux.sends).toFixed(2)} (sends/s)`;
-    rows.push(xen);
+  const inXen = await runXen(image);
+  if (inXen) {
+    const { xen, dom0 } = inXen;
+    xen.detail += `; **xen / linux in dom0: ${(xen.bytecodes / dom0.bytecodes).toFixed(2)} (bytecodes/s), ${(xen.sends / dom0.sends).toFixed(2)} (sends/s)**`;
+    rows.push(dom0, xen);
   }
   const date = new Date().toISOString().slice(0, 10);
   const lines = rows.map((r) => `| ${date} | tiny | ${r.target} | ${fmt(r.bytecodes)} bytecodes/s | ${fmt(r.sends)} sends/s | ${r.detail} | \`${COMMAND}\` |`);

@@ -1,17 +1,21 @@
 // Boot benchmark on the Xen test host: time from `xl create` to the first console output and to
 // the domain's poweroff (measured in dom0), for a given PV kernel beside the reference Linux PV
-// guest booted the same way in the same QEMU run; optionally the smallest memory= that still boots
-// each (a search that tests several sizes per QEMU run). Prints a table; never fails on numbers.
+// guest booted the same way in the same QEMU run, with the size of each kernel file (and
+// ramdisk); optionally the smallest memory= that still boots each (a search that tests several
+// sizes per QEMU run). Prints a table; never fails on numbers.
 //
 //   node --import tsx bench/xen-boot/run.ts [--kernel k.elf] [--ramdisk r] [--cmdline ..]
 //        [--runs N] [--min-memory] [--memory-range LO:HI] [--precision MiB] [--json]
 // Without --kernel only the reference guest is measured.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { provisionHost, hostUnavailableReason, type HostFiles } from '../../build/xenhost/provision.ts';
 import { referenceGuest, runGuests, type GuestResult, type GuestSpec } from '../../build/xenhost/run.ts';
 
 interface Subject {
   label: string;
+  kernelBytes: number;
+  ramdiskBytes: number | null;
   spec: (memory: number, name: string) => GuestSpec;
   /** a boot counts as good when it powered off with exit status 0 (or printed none) */
 }
@@ -54,14 +58,19 @@ if (reason !== null) {
 }
 const host: HostFiles = provisionHost(log);
 
+const bytes = (path: string | undefined): number | null => (path === undefined ? null : statSync(path).size);
 const subjects: Subject[] = [{
   label: `reference Linux ${host.kernelVersion} PV`,
+  kernelBytes: bytes(host.refKernel)!,
+  ramdiskBytes: bytes(host.refInitrd),
   spec: (mem, name) => referenceGuest(host, { memory: mem, name, timeLimitSeconds: timeLimit }),
 }];
 if (values.kernel !== undefined) {
   const kernel = values.kernel;
   subjects.push({
     label: kernel,
+    kernelBytes: bytes(kernel)!,
+    ramdiskBytes: bytes(values.ramdisk),
     spec: (mem, name) => ({ kernel, ramdisk: values.ramdisk, cmdline: values.cmdline, memory: mem, name, timeLimitSeconds: timeLimit }),
   });
 }
@@ -89,37 +98,50 @@ const rows = subjects.map((s, i) => {
   const ok = mine.filter(good);
   return {
     kernel: s.label,
+    kernelBytes: s.kernelBytes,
+    ramdiskBytes: s.ramdiskBytes,
     boots: `${ok.length}/${mine.length}`,
     firstOutputMs: median(ok.map((g) => g.firstOutputMs).filter((x): x is number => x !== null)),
     poweroffMs: median(ok.map((g) => g.shutdownMs).filter((x): x is number => x !== null)),
     endings: [...new Set(mine.map((g) => g.ending))].join(','),
     minMemoryMiB: null as number | null,
+    /** whether minMemoryMiB is the smallest size (the next one down failed or is below xl's 4 MiB) */
+    minMemoryExact: false,
+    /** the largest size seen failing (null: none tried failed) */
+    minMemoryFailsAt: null as number | null,
   };
 });
 
-// 2. smallest memory that boots: each QEMU run tests `perRun` sizes spread over (lo, hi], where
-// lo is known not to boot (or the range start) and hi is known to boot.
+// 2. smallest memory that boots: each QEMU run tests `perRun` sizes spread over (lo, hi), where
+// lo is known not to boot (or is below the range) and hi is known to boot; the first run also
+// tries the range end itself.
 if (values['min-memory']) {
   for (const [i, s] of subjects.entries()) {
     let lo = Number(range[1]) - 1;
+    let loFails = lo < 4; // below xl's minimum, or seen failing
     let hi = Number(range[2]);
+    let hiBoots = false; // the range end is assumed to boot until a run shows it
     let round = 0;
     while (hi - lo > precision) {
       const step = (hi - lo) / (perRun + 1);
-      const sizes = [...new Set(Array.from({ length: perRun }, (_, k) => Math.round(lo + step * (k + 1))))].filter((m) => m > lo && m < hi);
+      const spread = Array.from({ length: perRun }, (_, k) => Math.round(lo + step * (k + 1)));
+      const sizes = [...new Set([...spread, ...(hiBoots ? [] : [hi])])].filter((m) => m > lo && (m < hi || !hiBoots));
       if (sizes.length === 0) break;
-      log(`${s.label}: trying memory ${sizes.join(', ')} MiB (known: fails ≤ ${lo}, boots at ${hi})`);
+      log(`${s.label}: trying memory ${sizes.join(', ')} MiB (known: fails ≤ ${lo}${hiBoots ? `, boots at ${hi}` : ''})`);
       const r = await runGuests(sizes.map((m) => s.spec(m, `m${i}x${round}x${m}`)), { progress: log });
       r.guests.forEach((g, k) => log(`  ${sizes[k]} MiB: ${g.ending}${g.exitStatus !== null ? ` status ${g.exitStatus}` : ''}`));
       const firstGood = sizes.findIndex((_, k) => good(r.guests[k]!));
-      if (firstGood === -1) lo = sizes.at(-1)!;
+      if (firstGood === -1) { lo = sizes.at(-1)!; loFails = true; }
       else {
         hi = sizes[firstGood]!;
-        if (firstGood > 0) lo = sizes[firstGood - 1]!;
+        hiBoots = true;
+        if (firstGood > 0) { lo = sizes[firstGood - 1]!; loFails = true; }
       }
       round++;
     }
-    rows[i]!.minMemoryMiB = hi;
+    rows[i]!.minMemoryMiB = hiBoots ? hi : null;
+    rows[i]!.minMemoryExact = loFails && hiBoots && hi - lo === 1;
+    rows[i]!.minMemoryFailsAt = loFails ? lo : null;
   }
 }
 
@@ -129,8 +151,14 @@ if (values.json) {
 } else {
   const fmt = (x: number | null): string => (x === null ? '-' : String(Math.round(x)));
   const ratio = (x: number | null, r: number | null): string => (x === null || r === null || r === 0 ? '-' : (x / r).toFixed(2));
-  const header = ['kernel', 'boots', 'first output ms', 'poweroff ms', 'vs ref', 'min memory MiB'];
-  const table = rows.map((r) => [r.kernel, r.boots, fmt(r.firstOutputMs), fmt(r.poweroffMs), ratio(r.poweroffMs, ref.poweroffMs), r.minMemoryMiB === null ? (values['min-memory'] ? '-' : 'n/a') : `≤ ${r.minMemoryMiB}`]);
+  const size = (r: typeof rows[number]): string => `${r.kernelBytes}${r.ramdiskBytes === null ? '' : ` + ${r.ramdiskBytes}`}`;
+  const header = ['kernel', 'bytes (+ ramdisk)', 'boots', 'first output ms', 'poweroff ms', 'vs ref', 'min memory MiB'];
+  const minMemoryCell = (r: typeof rows[number]): string => {
+    if (!values['min-memory']) return 'n/a';
+    if (r.minMemoryMiB !== null) return `${r.minMemoryExact ? '' : '≤ '}${r.minMemoryMiB}`;
+    return r.minMemoryFailsAt !== null ? `> ${r.minMemoryFailsAt}` : '-';
+  };
+  const table = rows.map((r) => [r.kernel, size(r), r.boots, fmt(r.firstOutputMs), fmt(r.poweroffMs), ratio(r.poweroffMs, ref.poweroffMs), minMemoryCell(r)]);
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
   const line = (cells: string[]): string => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
   process.stdout.write(`Xen boot (${timing.accel}, memory=${memory} MiB, median of ${runs}, times from xl create, measured in dom0)\n`);

@@ -5,6 +5,7 @@
 import type { Expr, Literal, MethodNode, Statement, VarDecl } from './ast.ts';
 import { BytecodeEmitter, type Label, numArgsOf } from './bytecode-emitter.ts';
 import { errorAt, type SourceFile } from './source-error.ts';
+import { quickPrimitiveOf } from './quick-methods.ts';
 
 /** A variable whose value lives in an Association (global or class variable). */
 export interface BindingRef {
@@ -369,6 +370,7 @@ export class MethodCompiler {
       }
     }
     if (primitive > 0 && primitive !== 117 && (primitive < 1 || primitive > 8191)) this.fail(m.pos, `primitive number ${primitive} out of range`);
+    if (primitive === 0) primitive = quickPrimitiveOf(m, this.env.instVarNames);
     for (const l of namedLits) gen.literalIndex(l);
     if (primitive > 0) {
       gen.em.callPrimitive(primitive);

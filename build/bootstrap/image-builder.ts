@@ -12,6 +12,7 @@ import {
   Char, Format, HeapObject, int, type Oop, SMALLINT_MAX, SMALLINT_MIN, SmallFloat, smallFloatBits, SmallInt, writeImage,
 } from './spur-heap.ts';
 import { isSomCompatPackage, readSomDirectory } from './som/directory.ts';
+import { shadowLibraryClasses } from './som/library-names.ts';
 import { readTonelDirectory, type TonelClass, type TonelMethod, type TonelPackage } from './tonel.ts';
 
 export const KERNEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../smalltalk');
@@ -258,11 +259,13 @@ export class ImageBuilder {
     const dirs = [...(this.opts.includeKernel === false ? [] : [kernelDir]), ...this.opts.dirs];
     const pkgs: TonelPackage[] = [];
     let somCompat: TonelPackage[] = [];
+    const somPkgs: TonelPackage[] = [];
     let readsSom = false;
     for (const d of dirs) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw new Error(`${d}: no such directory`);
       const som = readSomDirectory(d);
       readsSom ||= som.length > 0;
+      somPkgs.push(...som);
       const found = [...readTonelDirectory(d), ...som];
       if (found.length === 0) throw new Error(`${d}: no Tonel (*.st) or SOM (*.som) files found`);
       // SOM-Compat only joins images built from SOM sources (added below).
@@ -274,6 +277,7 @@ export class ImageBuilder {
     if (readsSom) {
       for (const p of somCompat) this.progress(`read ${p.name}: ${p.classes.length} classes, ${p.methods.length} methods (SOM sources)`);
       pkgs.push(...somCompat);
+      shadowLibraryClasses(somPkgs, pkgs.filter((p) => !somPkgs.includes(p)), PREDECLARED_GLOBALS);
     }
     return pkgs;
   }
@@ -562,7 +566,7 @@ export class ImageBuilder {
         format: this.formatWord(c.instSpec, c.instSpec <= 5 ? c.instVarNames.length : 0),
         instanceVariables: c.def.instVars.length > 0 ? this.array(c.def.instVars.map((v) => this.string(v))) : this.nil,
         subclasses: c.subclasses.length > 0 ? this.array(c.subclasses.map((s) => s.obj)) : this.nil,
-        name: this.symbol(c.name),
+        name: this.symbol(c.def.shownName ?? c.name),
         classPool: pool,
         environment: smalltalk,
         category: c.def.category ? this.symbol(c.def.category) : this.nil,

@@ -29,6 +29,8 @@ export interface TonelClass {
   comment: string;
   file: SourceFile;
   pos: number;
+  /** What the class answers to #name when its global name differs (a SOM class shadowing a library class). */
+  shownName?: string;
 }
 
 export interface TonelMethod {

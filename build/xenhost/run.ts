@@ -34,9 +34,19 @@ export interface GuestSpec {
   dom0Script?: string;
   /** seconds from `xl create` until the domain is destroyed as timed out (default 60) */
   timeLimitSeconds?: number;
+  /**
+   * Instead of booting a domain: a busybox sh script run in dom0 itself (scripts/xen-host/
+   * dom0-run-command.sh), in a directory holding `files`; its output is the result's console, its
+   * exit status the result's exitStatus, its ending 'exited' (or 'timeout'). For comparing a
+   * program under dom0's Linux with the same work in a domU, on the same emulated CPU.
+   */
+  dom0Command?: string;
+  /** with dom0Command: files copied into its directory, name in dom0 → path here (mode 0755) */
+  files?: Record<string, string>;
 }
 
-export type Ending = 'poweroff' | 'reboot' | 'suspend' | 'crash' | 'watchdog' | 'soft_reset' | 'timeout' | 'not-started' | 'unknown';
+/** 'exited': a dom0Command that ran to its end (any status) */
+export type Ending = 'poweroff' | 'reboot' | 'suspend' | 'crash' | 'watchdog' | 'soft_reset' | 'timeout' | 'not-started' | 'exited' | 'unknown';
 const REASONS: readonly Ending[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
 
 export interface GuestResult {
@@ -116,6 +126,11 @@ export function packJob(guests: readonly GuestSpec[]): { archive: Uint8Array; na
     const dir = `job/guests/${n}`;
     const inDom0 = (f: string): string => `/${dir}/${f}`;
     entries.push({ path: dir });
+    if (g.dom0Command !== undefined) {
+      packDom0Command(g, name, limit, dir, entries);
+      return;
+    }
+    if (g.files !== undefined) throw new Error(`xen host: guest ${name}: files are for a dom0Command`);
     if (g.kernel !== undefined) entries.push({ path: `${dir}/kernel`, data: readHostFile('kernel', g.kernel) });
     if (g.ramdisk !== undefined) entries.push({ path: `${dir}/ramdisk`, data: readHostFile('ramdisk', g.ramdisk) });
     if (g.disk !== undefined) entries.push({ path: `${dir}/disk.img`, data: readHostFile('disk', g.disk) });
@@ -141,6 +156,23 @@ export function packJob(guests: readonly GuestSpec[]): { archive: Uint8Array; na
     if (g.dom0Script !== undefined) entries.push({ path: `${dir}/dom0.sh`, data: text(g.dom0Script), mode: 0o755 });
   });
   return { archive: bytes(gzipSync(writeCpio(entries), { level: 1 })), names, limits };
+}
+
+const DOM0_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const DOM0_RESERVED = new Set(['name', 'limit', 'command', 'command.out', 'timed-out']); // dom0-run-command.sh's own
+
+/** A job dir that runs a command in dom0: name, limit, command and its files. */
+function packDom0Command(g: GuestSpec, name: string, limit: number, dir: string, entries: CpioEntry[]): void {
+  for (const k of ['kernel', 'ramdisk', 'disk', 'cmdline', 'consoleInput', 'dom0Script'] as const) {
+    if (g[k] !== undefined) throw new Error(`xen host: ${name}: a dom0Command takes no ${k}`);
+  }
+  entries.push({ path: `${dir}/name`, data: text(`${name}\n`) });
+  entries.push({ path: `${dir}/limit`, data: text(`${limit}\n`) });
+  entries.push({ path: `${dir}/command`, data: text(g.dom0Command!), mode: 0o755 });
+  for (const [file, hostPath] of Object.entries(g.files ?? {})) {
+    if (!DOM0_FILE_NAME.test(file) || DOM0_RESERVED.has(file)) throw new Error(`xen host: ${name}: bad file name '${file}' for dom0`);
+    entries.push({ path: `${dir}/${file}`, data: readHostFile(file, hostPath), mode: 0o755 });
+  }
 }
 
 /** Parses dom0's "@@XH" report out of the serial log. */
@@ -173,6 +205,9 @@ export function parseReport(serial: string, names: readonly string[]): { guests:
     else if (shutdownCode !== null) ending = REASONS[shutdownCode] ?? 'unknown';
     else if (domid === null) ending = 'not-started';
     else ending = 'unknown';
+    // a dom0 command reports its status; a guest prints it as its last status line
+    const exitText = one(who, 'exit');
+    if (exitText !== undefined && ending === 'not-started') ending = 'exited';
     const statuses = [...console.matchAll(/^xenolith: exit status (-?\d+)\r?$/gm)];
     const last = statuses.at(-1);
     const times = (one(who, 'times') ?? '').split(' ');
@@ -185,7 +220,7 @@ export function parseReport(serial: string, names: readonly string[]): { guests:
       console,
       ending,
       shutdownCode,
-      exitStatus: last ? Number(last[1]) : null,
+      exitStatus: exitText !== undefined && /^\d+$/.test(exitText) ? Number(exitText) : last ? Number(last[1]) : null,
       firstOutputMs: at(times[1]),
       shutdownMs: ending === 'timeout' ? null : at(times[2]),
       xlLog,
@@ -310,7 +345,7 @@ export async function runGuests(guests: readonly GuestSpec[], o: RunOptions = {}
   const { archive, names, limits } = packJob(guests);
   const accel = o.accel === undefined || o.accel === 'auto' ? await detectAccel(host, progress) : o.accel;
   const initrd = buildInitrd(host, archive, 'job');
-  const guestRam = Math.max(...guests.map((g) => g.memory ?? 128)) + 64;
+  const guestRam = Math.max(...guests.map((g) => (g.dom0Command !== undefined ? 0 : g.memory ?? 128))) + 64;
   const total = (o.bootLimitSeconds ?? 120) + limits.reduce((a, l) => a + l + 20, 0);
   progress?.(`booting Xen and dom0 under ${accel} (${guests.length} guest${guests.length === 1 ? '' : 's'}, at most ${total} s)`);
   let run: QemuRun;

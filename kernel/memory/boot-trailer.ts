@@ -1,9 +1,9 @@
 // Reclaiming Xen's boot trailer (docs/xen-memory.md, boot step 6). Xen maps the image and
 // after it the p2m list, start_info, the xenstore and console pages, the boot page tables,
 // the boot stack and ≥512 KiB of padding, contiguously from VIRT_BASE. All of that lies in
-// the VA range linear memory grows into, so: the p2m list and the boot module are re-mapped
-// read-only at their windows, then every page mapped beyond the initial linear memory is
-// unmapped, leaving the guard region empty.
+// the VA range linear memory grows into, so: the padding is unmapped and pooled, the p2m list
+// and the boot module are re-mapped read-only at their windows, then every page mapped beyond
+// the initial linear memory is unmapped, leaving the guard region empty.
 
 import { va_load_u64 } from "../xen/intrinsics";
 import { mmuext_op, DOMID_SELF } from "../xen/hypercall";
@@ -54,11 +54,25 @@ export function tlbFlush(): i64 {
   return mmuext_op(OP, 1, DONE, DOMID_SELF);
 }
 
-/** Re-maps the p2m list (and the boot module, when there is one), unmaps [from, end of the
- *  boot mapping), and sets up the frame pool: the frames after the boot mapping, and the
- *  padding frames from `paddingPfn` to its end once they are no longer mapped (Xen refuses a
- *  page table that still has a writable mapping, so the pool must not hand those out
- *  before). Returns the number of pages unmapped, or a negative error. */
+/** Unmaps [from, to) (one batch, then a local TLB flush): PT_OK or an error. */
+function unmapRange(from: i64, to: i64): i64 {
+  for (let va = from; va < to; va += 4096) {
+    const rc = queuePte(va, 0);
+    if (rc != PT_OK) return rc;
+  }
+  const rc = flushPtes();
+  if (rc != PT_OK) return rc;
+  const f = tlbFlush();
+  return f < 0 ? f : PT_OK;
+}
+
+/** Sets up the frame pool and empties the boot trailer: the padding (from `paddingPfn` to the
+ *  end of the boot mapping) is unmapped first and its frames go to the pool, since in a small
+ *  domain they are all the pool has and the windows below need page-table frames (Xen refuses
+ *  a table frame that still has a writable mapping, so a frame is pooled only once unmapped).
+ *  Then the p2m list (and the boot module, when there is one) is re-mapped read-only at its
+ *  window and the rest of [from, end of the boot mapping) is unmapped. The pool also gets the
+ *  pfns after the boot mapping. Returns the number of pages unmapped, or a negative error. */
 export function reclaimBootTrailer(
   from: i64, paddingPfn: u64, p2mVa: i64, nrPages: u64, modVa: i64, modLen: i64,
 ): i64 {
@@ -68,7 +82,16 @@ export function reclaimBootTrailer(
   while (bootMapped(end)) end += 4096;
   const endPfn = pfnOfVa(end);
   framesInit(endPfn, nrPages);
-  let rc = aliasReadOnly(p2mVa, <i64>(nrPages << 3), P2M_WINDOW);
+  let paddingVa = VIRT_BASE + <i64>(paddingPfn << 12);
+  if (paddingVa < from) paddingVa = from;
+  if (paddingVa > end) paddingVa = end;
+  let rc = unmapRange(paddingVa, end);
+  if (rc != PT_OK) return rc;
+  for (let pfn = pfnOfVa(paddingVa); pfn < endPfn; pfn++) {
+    const mfn = pfnToMfn(pfn);
+    if (mfn != u64.MAX_VALUE) frameFree(mfn);
+  }
+  rc = aliasReadOnly(p2mVa, <i64>(nrPages << 3), P2M_WINDOW);
   if (rc != PT_OK) return rc;
   if (modLen > 0) {
     rc = aliasReadOnly(modVa & ~4095, (modVa & 4095) + modLen, MODULE_WINDOW);
@@ -78,17 +101,7 @@ export function reclaimBootTrailer(
   }
   // From here the p2m is read at its window; the trailer's VAs can go.
   p2mUse(P2M_WINDOW, nrPages);
-  for (let va = from; va < end; va += 4096) {
-    rc = queuePte(va, 0);
-    if (rc != PT_OK) return rc;
-  }
-  rc = flushPtes();
+  rc = unmapRange(from, paddingVa);
   if (rc != PT_OK) return rc;
-  const f = tlbFlush();
-  if (f < 0) return f;
-  for (let pfn = paddingPfn; pfn < endPfn; pfn++) {
-    const mfn = pfnToMfn(pfn);
-    if (mfn != u64.MAX_VALUE) frameFree(mfn);
-  }
   return (end - from) >> 12;
 }

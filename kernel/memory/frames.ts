@@ -12,10 +12,11 @@ let returnedCount: i32 = 0;
 let nextPfn: u64 = 0;
 let endPfn: u64 = 0;
 
+/** The pfns from `firstFreePfn` to `nrPages` become the pool. Frames given back before this
+ *  (a linear page re-mapped early in boot) stay in it. */
 export function framesInit(firstFreePfn: u64, nrPages: u64): void {
   nextPfn = firstFreePfn;
   endPfn = nrPages;
-  returnedCount = 0;
 }
 
 /** A free machine frame, or u64.MAX_VALUE when there is none. */

@@ -55,6 +55,7 @@ for m in drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko drivers/xen/xen-e
 done
 install -m 0755 "$here/dom0-init.sh" "$r/init"
 install -m 0755 "$here/dom0-run-guest.sh" "$r/usr/sbin/xh-run-guest"
+install -m 0755 "$here/dom0-run-command.sh" "$r/usr/sbin/xh-run-dom0"
 install -m 0755 "$here/block-script.sh" "$r/etc/xen/scripts/xh-block"
 
 # PvGrub2: the prefix is the unpartitioned disk's /boot/grub, so normal mode reads

@@ -1,6 +1,6 @@
 #!/bin/sh
 # /init of the test host's dom0: brings up the Xen toolstack, runs the guests of the job
-# (/job/guests/0, 1, ... as the host packed them), reports on hvc0 in "@@XH" lines, powers off.
+# (/job/guests/0, 1, ... as the host packed them; or commands run in dom0), reports on hvc0 in "@@XH" lines, powers off.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -20,7 +20,11 @@ xenconsoled --log=guest --log-dir=/var/log/xen/console
 echo "@@XH host ready $(up)"
 if [ -d /job/guests ]; then
   n=0
-  while [ -d /job/guests/$n ]; do xh-run-guest /job/guests/$n; n=$((n+1)); done
+  while [ -d /job/guests/$n ]; do
+    # a job dir with a command runs it in dom0 itself (xh-run-dom0), any other boots a guest
+    if [ -f /job/guests/$n/command ]; then xh-run-dom0 /job/guests/$n; else xh-run-guest /job/guests/$n; fi
+    n=$((n+1))
+  done
   xl dmesg 2>&1 | base64 | sed 's/^/@@XH host xen-dmesg /'
 fi
 echo "@@XH host done $(up)"

@@ -35,12 +35,34 @@ test('returns, sends, literal frame with selector and class binding last', () =>
     ['binding', 'hi', 'show:', 'cr', 'foo', 'methodClass']);
   assert.equal(c.numArgs, 0);
   assert.equal(c.numTemps, 0);
-  assert.equal(hex(compile('foo')), '58');
-  assert.equal(hex(compile('foo ^ true')), '59');
-  assert.equal(hex(compile('foo ^ false')), '5a');
-  assert.equal(hex(compile('foo ^ nil')), '5b');
+  // quick methods keep their bytecodes after the callPrimitive carrying the quick primitive
+  assert.equal(hex(compile('foo')), 'f8000158');
+  assert.equal(hex(compile('foo ^ true')), 'f8010159');
+  assert.equal(hex(compile('foo ^ false')), 'f802015a');
+  assert.equal(hex(compile('foo ^ nil')), 'f803015b');
+  assert.equal(hex(compile('foo: a ^ nil')), '5b');
   assert.equal(hex(compile('foo ^ super foo')), '4ceb005c');
   assert.equal(hex(compile('foo ^ self a: 1 b: 2 c: 3')), '4c51e802e803ea035c');
+});
+
+test("quick methods: Squeak's quick-return primitives 256-519, only for argument-less one-return bodies", () => {
+  const quick = (src: string, ivs: string[] = ['iv1', 'iv2']): number => compileMethod({ path: 'q.st', text: src }, parseMethod({ path: 'q.st', text: src }), { ...env, instVarNames: ivs }).primitive;
+  assert.equal(quick('foo'), 256);
+  assert.equal(quick('foo ^ self'), 256);
+  assert.equal(quick('foo | t | ^ self'), 256);
+  assert.deepEqual(['true', 'false', 'nil', '-1', '0', '1', '2'].map((v) => quick(`foo ^ ${v}`)), [257, 258, 259, 260, 261, 262, 263]);
+  assert.equal(quick('foo ^ iv1'), 264);
+  assert.equal(quick('foo ^ iv2'), 265);
+  const many = Array.from({ length: 300 }, (_, i) => `v${i}`);
+  assert.equal(quick('foo ^ v255', many), 264 + 255);
+  assert.equal(quick('foo ^ v256', many), 0, 'instance variables beyond 255 have no quick primitive');
+  assert.equal(hex(compile('foo ^ iv2')), 'f80901015c'); // callPrimitive 265, push iv 1, return top
+  for (const notQuick of ['foo ^ 3', 'foo ^ -2', 'foo ^ 1.0', "foo ^ #a", 'foo ^ Count', 'foo ^ super', 'foo ^ thisContext',
+    'foo: a ^ self', 'foo: a ^ iv1', 'foo | t | ^ t', 'foo iv1', 'foo self. ^ self', 'foo ^ iv1 := 1', 'foo ^ self bar']) {
+    assert.equal(quick(notQuick), 0, notQuick);
+  }
+  const p = compile('foo <primitive: 60> ^ self');
+  assert.equal(p.primitive, 60, 'an explicit primitive wins');
 });
 
 test('special selectors and pushes of constants', () => {

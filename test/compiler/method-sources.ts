@@ -29,7 +29,8 @@ export function methodSource(m: TonelMethod): string {
 }
 
 /** Tonel source of CompilerDifferentialCheck: reads records from the console, recompiles,
- *  compares and prints `compared N same N different N failed N in N ms`. */
+ *  compares and prints `compared N same N different N failed N quick N in N ms` (quick: the
+ *  identical methods carrying a quick-return primitive, 256-519). */
 export function differentialCheckerSource(): string {
   return `Class {
 	#name : #CompilerDifferentialCheck,
@@ -39,9 +40,9 @@ export function differentialCheckerSource(): string {
 
 { #category : #running }
 CompilerDifferentialCheck class >> main [
-	| reader header source compared same different failed ms t0 cls sel mine diff space |
+	| reader header source compared same different failed quick ms t0 cls sel mine diff space |
 	reader := ConsoleLineReader new.
-	compared := same := different := failed := ms := 0.
+	compared := same := different := failed := quick := ms := 0.
 	[(header := reader nextLine) notNil] whileTrue: [
 		source := self unescape: reader nextLine.
 		space := header size - ((header reverse) indexOf: $ ) + 1.
@@ -59,12 +60,14 @@ CompilerDifferentialCheck class >> main [
 				diff := [self diff: mine with: (cls compiledMethodAt: sel) path: '']
 					on: Error do: [:e | 'no method to compare with (' , e messageText , ')'].
 				diff
-					ifNil: [same := same + 1]
+					ifNil: [
+						same := same + 1.
+						(mine primitive between: 256 and: 519) ifTrue: [quick := quick + 1]]
 					ifNotNil: [
 						different := different + 1.
 						Transcript show: 'DIFF ' , header , ': ' , diff; cr]]].
 	Transcript show: 'compared ' , compared printString , ' same ' , same printString , ' different ' , different printString ,
-		' failed ' , failed printString , ' in ' , ms printString , ' ms'; cr; flush.
+		' failed ' , failed printString , ' quick ' , quick printString , ' in ' , ms printString , ' ms'; cr; flush.
 	^ 0
 ]
 

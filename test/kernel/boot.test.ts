@@ -18,7 +18,7 @@ interface KernelEx {
 const P2M_WINDOW = 0x0000_0080_0000_0000n;
 const MODULE_WINDOW = 0x0000_0090_0000_0000n;
 
-async function boot(opts: { modLen?: number; dom0?: boolean } = {}) {
+async function boot(opts: { modLen?: number; dom0?: boolean; tight?: boolean } = {}) {
   const xen = new FakeXen();
   await xen.instantiate(await compileAssemblyScript('test/kernel/assembly/whole-kernel.ts', ['--use', 'abort=kernel/boot/xenAbort']));
   const dom = new FakePvDomain(xen, opts);
@@ -58,6 +58,31 @@ test('boot maps shared_info, the rings and the grant frames into linear memory',
   for (const f of dom.grantFrames) assert.ok(mapped.has(f), `grant frame ${f}`);
   assert.match(consoleText(xen, dom), /xenolith: kernel up, 8192 pages/);
   assert.equal(ex.xen_memory_size(), xen.memory.buffer.byteLength / 65536);
+});
+
+test('a domain with no frames beyond the boot mapping (4 MiB) boots: the padding becomes the pool', async () => {
+  const { xen, dom, ex, layout, pages } = await boot({ tight: true, modLen: 5000 });
+  assert.equal(BigInt(layout.nrPages) * 4096n, layout.bootEnd, 'every frame is in the boot mapping');
+  assert.deepEqual(dom.violations, []);
+  assert.equal(dom.shutdownReason, undefined);
+  assert.match(consoleText(xen, dom), new RegExp(`xenolith: kernel up, ${layout.nrPages} pages`));
+  xen.memory.grow(1);
+  assert.equal(ex.xen_memory_grow(1), pages, 'and it still has frames to grow onto');
+  assert.deepEqual(dom.violations, []);
+});
+
+test('a domU boot failure is on the console ring (a release Xen drops console_io), then crash', async () => {
+  const xen = new FakeXen();
+  await xen.instantiate(await compileAssemblyScript('test/kernel/assembly/whole-kernel.ts', ['--use', 'abort=kernel/boot/xenAbort']));
+  const dom = new FakePvDomain(xen);
+  dom.install(xen.memory.buffer.byteLength / 65536);
+  xen.on(1, () => -12n); // every mmu_update fails: the trailer cannot be reclaimed
+  assert.throws(() => xen.exports<KernelEx>().xen_boot(), /shutdown 3/);
+  assert.equal(dom.shutdownReason, 3);
+  assert.match(consoleText(xen, dom), /xenolith: boot failed: reclaim boot trailer returned -3\n/);
+  assert.equal(dom.consoleIo, '', 'nothing through console_io');
+  const notified = xen.log.filter((c) => c.nr === 32 && c.args[0] === 4n);
+  assert.ok(notified.length > 0, 'the console backend was notified');
 });
 
 test('boot reclaims the trailer: p2m at its window, nothing mapped past linear memory', async () => {

@@ -45,6 +45,7 @@ test('exception stubs pass vector, error code, rip, interrupted rsp and rbp, on 
       const r = simulate(exceptionStub(v), regs, bounceFrame(at, hasError ? 0x14n : undefined));
       assert.equal(r.end.kind, 'ud2');
       assert.equal(r.calls.length, 1);
+      assert.equal(r.stackLimitDroppedAt, 0, 'the stack limit drops before xen_trap is called');
       assert.deepEqual(r.calls[0].args, [BigInt(v), hasError ? 0x14n : 0n, 0xdead_beefn, 0x7f00n, regs.get('rbp')]);
       assert.equal(r.regs.get('rcx'), 0xC0C0n);
       assert.equal(r.regs.get('r11'), 0x1111n);
@@ -63,6 +64,7 @@ test('the upcall preserves every register and hands Xen the iret context', () =>
       for (const c of CLOBBERED_BY_CALLEE) rr.set(c, 0xbad0n);
     });
     assert.deepEqual(r.end, { kind: 'hypercall', nr: 23, rsp: at + 16n - 8n });
+    assert.equal(r.stackLimitDroppedAt, null, 'the upcall returns: it keeps the stack limit');
     for (const reg of ALL) {
       if (reg === 'rsp') continue;
       const expected = reg === 'rcx' ? 0xC0C0n : reg === 'r11' ? 0x1111n : before.get(reg);
@@ -93,6 +95,7 @@ test('the entry stub saves rsi, switches to the native stack and runs start, boo
 test('failsafe calls xen_failsafe aligned; listings are readable', () => {
   const r = simulate(failsafeStub(), initialRegs(0x7008n), new Map());
   assert.deepEqual(r.calls.map((c) => c.name), ['xen_failsafe']);
+  assert.equal(r.stackLimitDroppedAt, 0);
   const text = formatStub(upcallStub());
   assert.match(text, /^xen_event_upcall_entry:\n  mov rcx, \[rsp\]\n  mov r11, \[rsp\+8\]\n  add rsp, 16\n/);
   assert.match(text, /push 0\n  jmp hypercall_page\+736\n$/);

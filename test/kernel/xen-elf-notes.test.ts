@@ -91,7 +91,7 @@ test('notes: readelf decodes every Xen note', (t) => {
   }
 });
 
-test('layout: hypercall page after the stubs, code after it, linear memory 2 MiB aligned last', () => {
+test('layout: hypercall page after the stubs, code after it, linear memory right after the stack top', () => {
   const l = layoutXenImage({ stubs: 700, code: 100_000, rodata: 5000, data: 300, linearInitialPages: 17 });
   assert.equal(l.entry, 0n);
   assert.equal(l.hypercallPage, 0x1000n);
@@ -102,9 +102,9 @@ test('layout: hypercall page after the stubs, code after it, linear memory 2 MiB
   assert.equal(rodata.vaddr + rodata.memsz, data.vaddr);
   assert.ok(l.scratch >= data.vaddr && l.scratch % 4096n === 0n);
   assert.equal(l.stackLo - l.stackGuard, 4096n);
-  assert.equal(l.stackHi - l.stackLo, 1n << 20n);
-  assert.equal(l.linearBase % (2n << 20n), 0n);
-  assert.ok(l.linearBase >= l.stackHi);
+  assert.equal(l.stackHi - l.stackLo, 256n << 10n, 'the default stack');
+  assert.equal(l.linearBase, l.stackHi, 'no padding: every page of the image is a frame of the domain');
+  assert.equal(layoutXenImage({ stubs: 1, code: 1, rodata: 0, data: 0, stack: 5000, linearInitialPages: 1 }).stackHi % 4096n, 0n);
   assert.equal(l.imageEnd, l.linearBase + 17n * 65536n);
   for (const s of l.segments) assert.equal(s.vaddr % 4096n, 0n);
   assert.throws(() => layoutXenImage({ stubs: 1, code: 1, rodata: 0, data: 0, linearInitialPages: 70000 }), /exceed 4 GiB/);

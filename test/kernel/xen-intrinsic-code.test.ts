@@ -35,7 +35,7 @@ const EXPECTED: Record<string, string> = {
   image_layout_va: 'xor eax,eax | cmp edi,0x5 | jae 0x16 | lea rax,[rip+0x0] | mov rax,QWORD PTR [rax+rdi*8]',
   code_func_index: 'call 0x5',
   code_func_name: 'mov esi,esi | add rsi,r14 | call 0xa',
-  rdrand_u64: 'mov ecx,0xa | rdrand rax | jb 0x1f | sub ecx,0x1 | jne 0x5 | xor eax,eax | jmp 0x2c | mov edi,edi | add rdi,r14 | mov QWORD PTR [rdi],rax | mov eax,0x1',
+  rdrand_u64: 'mov ecx,0xa | rdrand rax | jb 0x1b | sub ecx,0x1 | jne 0x5 | xor eax,eax | jmp 0x28 | mov edi,edi | add rdi,r14 | mov QWORD PTR [rdi],rax | mov eax,0x1',
 };
 
 function emit(name: string): { code: Uint8Array; symbols: string[] } {

@@ -32,8 +32,9 @@ import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cache
 import { vmCrash, vmCrashN } from "./crash";
 import { callPrimitive } from "../prims/table";
 import { floatSpecial } from "./floatfast";
+import { SETTER_BASE, setterPrimitiveOf, setterStore } from "./setters";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
-import { lowSpaceFlag, needGCFlag } from "../objmem/index";
+import { lowSpaceFlag, needGCFlag, rawHashOf } from "../objmem/index";
 
 // ---- stack
 // @ts-ignore: decorator
@@ -174,6 +175,18 @@ function fullClosureClassIndex(): u32 {
   return fullClosureCI;
 }
 
+/** Whether cl is a FullBlockClosure with a CompiledBlock taking argCount arguments (what
+ *  primitives 201-209 check first), so value/value: may activate it without a send. */
+// @ts-ignore: decorator
+@inline function isActivatableFullClosure(cl: oop, argCount: i32): bool {
+  if ((cl & 7) != 0) return false;
+  if (classIndexOfObj(cl) != fullClosureClassIndex()) return false;
+  if (numSlotsOf(cl) < FULL_CLOSURE_COPIED) return false;
+  const m = fetchSlot(cl, CLOSURE_METHOD);
+  if ((m & 7) != 0 || formatOf(m) < 24) return false;
+  return fetchSlot(cl, CLOSURE_NUMARGS) == intOop(<i64>argCount);
+}
+
 /** Activates a block closure with argCount args on the stack above it. */
 export function activateClosure(closure: oop, argCount: i32): void {
   const nil = nilOop();
@@ -232,8 +245,10 @@ export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): vo
   const rcvr = stackValue(argCount);
   // (objects only move at safe points, which refresh the cache and registers themselves)
   let method: oop; let prim: i32;
-  const ci = lookupClass == 0 ? classIndexOf(rcvr) : 0;
-  const entry = lookupClass == 0 ? cacheProbe(selector, ci) : 0;
+  // a super send looks up from lookupClass: the same method as a send to an instance of it, so
+  // the cache key is lookupClass's index, when it has one (its hash; none is made for it here)
+  const ci = lookupClass == 0 ? classIndexOf(rcvr) : indexOfClassIfAny(lookupClass);
+  const entry = ci != 0 ? cacheProbe(selector, ci) : 0;
   if (entry != 0) {
     method = load<u64>(entry + CACHE_METHOD);
     prim = <i32>load<u64>(entry + CACHE_PRIM);
@@ -242,16 +257,28 @@ export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): vo
     method = lookupMethod(cls, selector);
     if (method == 0) { sendDoesNotUnderstand(selector, argCount, cls); return; }
     prim = primitiveIndexOf(method);
-    if (lookupClass == 0) cacheFill(selector, ci, method, prim);
+    if (prim == 0) prim = setterPrimitiveOf(method);
+    if (ci != 0) cacheFill(selector, ci, method, prim);
   }
   R.sendCount++;
   executeMethod(method, prim, argCount);
+}
+
+/** The class index of cls (its identity hash, checked against the class table), or 0 when it
+ *  has none yet. */
+function indexOfClassIfAny(cls: oop): u32 {
+  if (isImmediate(cls)) return 0;
+  const h = rawHashOf(cls);
+  return h != 0 && classAtIndex(h) == cls ? h : 0;
 }
 
 /** Runs method (with primitive index prim, 0 for none) on the stacked receiver and args. */
 export function executeMethod(method: oop, prim: i32, argCount: i32): void {
   if (prim != 0) {
     if (prim >= 256 && prim <= 519) { if (quickPrimitive(prim, argCount)) return; }
+    else if (prim >= SETTER_BASE) {
+      if (argCount == 1 && setterStore(stackValue(1), <usize>(prim - SETTER_BASE), stackValue(0))) { popN(1); return; }
+    }
     else if (prim == -1) { runObjectAsMethod(method, argCount); return; }
     else {
       R.primFailCode = 0;
@@ -728,6 +755,7 @@ function runSista(): void {
   let sp = R.sp;
   let fp = R.fp;
   let nil = nilOop(); let tru = trueOop(); let fls = falseOop();
+  let sendSel: u64 = 0; let sendArgs: i32 = 0;
   while (true) {
     const b = <u32>load<u8>(mb + ip);
     ip++;
@@ -757,12 +785,37 @@ function runSista(): void {
       case 81: sp += 8; store<u64>(sp, intOop(1)); continue;
       case 83: { const v = load<u64>(sp); sp += 8; store<u64>(sp, v); continue; }
       case 92: case 94: {
-        // method return (92 outside blocks) or block return (94) to a caller on this page
+        // method return (92 outside blocks) or block return (94) of the top to a caller on this page
         const flags = frFlags(fp);
         const caller = frSavedFP(fp);
         if (caller == 0) break;
         if ((flags & FLAG_BLOCK) != 0) { if (b == 92) break; } // (nested: no select computed)
         const v = load<u64>(sp);
+        sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
+        store<u64>(sp, v);
+        ip = frSavedIP(fp);
+        fp = caller;
+        R.fp = caller;
+        const m = frMethod(caller);
+        if (m != R.method) {
+          setMethod(m);
+          mb = R.mbase;
+          if (I.mode != 1) { R.ip = ip; R.sp = sp; return; }
+        }
+        continue;
+      }
+      case 88: case 89: case 90: case 91: case 93: {
+        // method returns of self, true, false, nil (88-91) outside blocks and block return of nil
+        // (93), likewise (a separate case: the common 92 stays free of the choice of value);
+        // a method return from a block is non-local: the slow path
+        const flags = frFlags(fp);
+        const caller = frSavedFP(fp);
+        if (caller == 0) break;
+        if ((flags & FLAG_BLOCK) != 0) { if (b != 93) break; }
+        let v = nil;
+        if (b == 88) v = load<u64>(fp + FR_RECEIVER);
+        else if (b == 89) v = tru;
+        else if (b == 90) v = fls;
         sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
         store<u64>(sp, v);
         ip = frSavedIP(fp);
@@ -794,20 +847,54 @@ function runSista(): void {
         else { const f = floatSpecial(8, x, y); if (f != 0) { sp -= 8; store<u64>(sp, f); continue; } }
         break;
       }
+      case 121: case 122: { // value, value: on a FullBlockClosure of that arity: no lookup
+        const nargs = <i32>b - 121;
+        const cl = load<u64>(sp - (<usize>nargs << 3));
+        if (isActivatableFullClosure(cl, nargs)) {
+          R.ip = ip; R.sp = sp;
+          R.sendCount++;
+          activateClosure(cl, nargs);
+          if (I.mode != 1) return;
+          ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
+          nil = nilOop(); tru = trueOop(); fls = falseOop();
+          continue;
+        }
+      }
+      // fall through (anything else: the send)
+      case 114: case 115: case 116: case 117: case 123: case 124: case 125: case 126: case 127: case 234:
+        if (b == 234) {
+          // an extended send without extension prefixes (those take the slow path): literal
+          // index and argument count (up to 7) in the next byte
+          const b2 = <usize>load<u8>(mb + ip); ip++;
+          sendSel = load<u64>(mb + 8 + ((b2 >> 3) << 3));
+          sendArgs = <i32>(b2 & 7);
+        } else {
+          // special-selector sends without an inline fast path: the selector and its argument
+          // count from the special selectors array, then the same cache-hit paths as a literal send
+          sendSel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>((b - 96) << 1));
+          sendArgs = <i32>intValue(fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>((b - 96) << 1) + 1));
+        }
+        // fall through
       case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
       case 136: case 137: case 138: case 139: case 140: case 141: case 142: case 143:
       case 144: case 145: case 146: case 147: case 148: case 149: case 150: case 151:
       case 152: case 153: case 154: case 155: case 156: case 157: case 158: case 159:
       case 160: case 161: case 162: case 163: case 164: case 165: case 166: case 167:
       case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: {
-        const sel = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
-        const nargs = <i32>((b - 128) >> 4);
+        if (b - 128 < 48) { // 128-175 (u32: below 128 wraps high)
+          sendSel = load<u64>(mb + 8 + (<usize>(b & 15) << 3));
+          sendArgs = <i32>((b - 128) >> 4);
+        }
+        const sel = sendSel;
+        const nargs = sendArgs;
         const rcv = load<u64>(sp - (<usize>nargs << 3));
         const ci = classIndexOf(rcv);
         const e = slotFor(sel, ci);
-        // a method-cache hit on a method without a primitive is activated right here; one test
-        // for selector, class and primitive (xor-or: no booleans to materialise)
-        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | load<u64>(e + CACHE_PRIM)) == 0) {
+        // one test for selector and class (xor-or: no booleans to materialise)
+        const miss = (load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci);
+        const prim = load<u64>(e + CACHE_PRIM);
+        // a method-cache hit on a method without a primitive is activated right here
+        if ((miss | prim) == 0) {
           R.sendCount++;
           const m = load<u64>(e + CACHE_METHOD);
           const h = intValue(load<u64>(<usize>m + 8));
@@ -845,6 +932,33 @@ function runSista(): void {
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
           activateMethod(m, nargs);
+        } else if (miss == 0) {
+          R.sendCount++;
+          // a quick method (256-519: ^self, a constant, an instance variable) answers without
+          // a frame; an instance variable only from a pointer object that is not a Context and
+          // has the slot (else the primitive fails and the method's bytecodes run)
+          if (prim - 256 < 264) {
+            let v: u64 = rcv;
+            if (prim >= 264) {
+              const iv = <usize>(prim - 264);
+              if ((rcv & 7) != 0) v = 0;
+              else if (formatOf(rcv) > 5) v = 0;
+              else if (iv >= numSlotsOf(rcv)) v = 0;
+              else if (isContext(rcv)) v = 0;
+              else v = fetchSlot(rcv, iv);
+            } else if (prim != 256) v = prim == 257 ? tru : prim == 258 ? fls : prim == 259 ? nil : intOop(<i64>prim - 261);
+            if (v != 0) {
+              sp -= <usize>nargs << 3;
+              store<u64>(sp, v);
+              continue;
+            }
+          } else if (prim - <u64>SETTER_BASE < 256) {
+            // a setter (setters.ts): store the argument, answer the receiver
+            if (setterStore(rcv, <usize>(prim - <u64>SETTER_BASE), load<u64>(sp))) { sp -= 8; continue; }
+          }
+          lastSelector = sel;
+          R.ip = ip; R.sp = sp;
+          executeMethod(load<u64>(e + CACHE_METHOD), <i32>prim, nargs);
         } else {
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
@@ -917,6 +1031,14 @@ function runSista(): void {
         store<u64>(sp, load<u64>(sp) == y ? tru : fls);
         continue;
       }
+      case 119: // class: answered without a lookup, as Squeak's VMs do
+        store<u64>(sp, classOfOop(load<u64>(sp)));
+        continue;
+      case 120: { // ~~
+        const y = load<u64>(sp); sp -= 8;
+        store<u64>(sp, load<u64>(sp) != y ? tru : fls);
+        continue;
+      }
       case 176: case 177: case 178: case 179: case 180: case 181: case 182: case 183:
         ip += <usize>(b - 175); continue;
       case 184: case 185: case 186: case 187: case 188: case 189: case 190: case 191: {
@@ -930,6 +1052,22 @@ function runSista(): void {
         if (v == fls) { sp -= 8; ip += <usize>(b - 191); continue; }
         if (v == tru) { sp -= 8; continue; }
         break;
+      }
+      case 200: case 201: case 202: case 203: case 204: case 205: case 206: case 207: {
+        // pop into a receiver variable; a Context receiver (its frame) or an immutable one
+        // (attemptToAssign:withIndex:) takes the slow path
+        const r = load<u64>(fp + FR_RECEIVER);
+        if (isContext(r)) break;
+        if (isImmutableObj(r)) break;
+        storePtr(r, <usize>(b - 200), load<u64>(sp)); sp -= 8; continue;
+      }
+      case 240: case 243: { // pop into / store into receiver variable n (no extension prefix)
+        const r = load<u64>(fp + FR_RECEIVER);
+        if (isContext(r)) break;
+        if (isImmutableObj(r)) break;
+        storePtr(r, <usize>load<u8>(mb + ip), load<u64>(sp)); ip++;
+        if (b == 240) sp -= 8;
+        continue;
       }
       case 208: case 209: case 210: case 211: case 212: case 213: case 214: case 215:
         store<u64>(fp + FR_TEMPS + (<usize>(b - 208) << 3), load<u64>(sp)); sp -= 8; continue;
@@ -966,6 +1104,12 @@ function runSista(): void {
       case 251: {
         const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2;
         sp += 8; store<u64>(sp, fetchSlot(load<u64>(fp + FR_TEMPS + (t << 3)), i)); continue;
+      }
+      case 252: case 253: { // store / pop into slot i of the temp vector in temp t
+        const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2;
+        storePtr(load<u64>(fp + FR_TEMPS + (t << 3)), i, load<u64>(sp));
+        if (b == 253) sp -= 8;
+        continue;
       }
     }
     // everything else: one bytecode (with its extensions) on the registers

@@ -11,7 +11,7 @@ import { flushMethodCache } from "../interp/lookup";
 import { fullCollect, publishStackRoots, activeProcess, setInputSignalled } from "../interp/scheduler";
 import { rcvr, arg, ret, retInt, retBool, fail, failReceiver, failArgument, failMemory } from "./support";
 import { ERR_NOT_FOUND, ERR_INAPPROPRIATE, ERR_OS_ERROR, PROC_SUSPENDED_CONTEXT } from "../interp/layout";
-import { freeBytes, collectIfNeeded, specialObjectsOop } from "../objmem/index";
+import { freeBytes, collectIfNeeded, scavenge, specialObjectsOop } from "../objmem/index";
 import { saveImage } from "../image/index";
 import { ensureFrameContext, saveRegisters, divorcePage, resumeContext } from "../interp/frames";
 import { NUM_PAGES, pageInUse } from "../interp/registers";
@@ -45,6 +45,9 @@ export function primFullGC(): bool {
 export function primIncrementalGC(): bool {
   ret(rcvr());
   publishStackRoots();
+  // As Spur's: a scavenge (young garbage goes, weak slots to it clear, ephemerons fire); a full
+  // GC when the scavenge cannot tenure, then whatever the GC policy asks for.
+  if (!scavenge()) fullCollect();
   collectIfNeeded();
   return retAfter(<i64>freeBytes());
 }

@@ -1,5 +1,5 @@
 // x86-64 machine-code encoder: registers, REX/ModRM/SIB/displacement/immediate, the integer,
-// SSE2 and SSE4.1 instructions the back end needs, labels with rel32 fixups, and data
+// SSE2 and SSE4.1 instructions the back end needs, labels (rel8 back edges, rel32 fixups otherwise), and data
 // relocations (RIP-relative and absolute) resolved later by the linker.
 //
 // Baseline: every x86-64 CPU we target (the Xen PV hosts and Linux machines of the last 15 years)
@@ -49,6 +49,13 @@ export interface Reloc {
 
 export const enum Alu { add = 0, or = 1, adc = 2, sbb = 3, and = 4, sub = 5, xor = 6, cmp = 7 }
 export const enum Shift { rol = 0, ror = 1, shl = 4, shr = 5, sar = 7 }
+
+/** Multi-byte NOPs of 1..9 bytes. */
+const NOPS: number[][] = [
+  [0x90], [0x66, 0x90], [0x0f, 0x1f, 0x00], [0x0f, 0x1f, 0x40, 0x00], [0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00], [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00], [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
 
 const isInt8 = (v: number) => v >= -128 && v <= 127;
 const isInt32 = (v: number) => v >= -0x80000000 && v <= 0x7fffffff;
@@ -104,6 +111,15 @@ export class Assembler {
   align(n: number, fill = 0xcc): void {
     while (this.pos % n) this.byte(fill);
   }
+  /** Pads to a multiple of n with executable no-ops (the recommended multi-byte NOP forms,
+   *  Intel SDM vol. 2 "NOP"), as few instructions as possible: for code that is fallen into. */
+  alignNops(n: number): void {
+    for (let pad = (n - (this.pos % n)) % n; pad > 0; ) {
+      const k = Math.min(pad, NOPS.length);
+      this.bytes(...NOPS[k - 1]);
+      pad -= k;
+    }
+  }
 
   // ---- labels -------------------------------------------------------------------------------
   label(name?: string): Label {
@@ -149,6 +165,9 @@ export class Assembler {
   }
   /** Resolves label fixups and returns the code. Throws on an unbound label. */
   finish(): Uint8Array {
+    for (const l of this.shortJumps)
+      if (this.finalPos(l) !== l.pos) throw new Error(`internal: label ${l.name ?? l.id} redirected after a short jump to it`);
+    this.shortJumps = [];
     for (const f of this.fixups) {
       if (f.label.pos < 0) throw new Error(`unbound label ${f.label.name ?? f.label.id}`);
       if (f.base && f.base.pos < 0) throw new Error(`unbound label ${f.base.name ?? f.base.id}`);
@@ -430,13 +449,32 @@ export class Assembler {
 
   // ---- control flow -------------------------------------------------------------------------
   jmp(l: Label): void {
-    this.byte(0xe9);
-    this.rel32(l);
+    const d = this.backward8(l);
+    if (d !== undefined) this.bytes(0xeb, d & 0xff);
+    else {
+      this.byte(0xe9);
+      this.rel32(l);
+    }
   }
   jcc(c: Cond, l: Label): void {
-    this.bytes(0x0f, 0x80 + c);
-    this.rel32(l);
+    const d = this.backward8(l);
+    if (d !== undefined) this.bytes(0x70 + c, d & 0xff);
+    else {
+      this.bytes(0x0f, 0x80 + c);
+      this.rel32(l);
+    }
   }
+  /** The rel8 of a 2-byte jump to l when l is already bound, not redirected, and near enough
+   *  behind (loop back edges); forward jumps keep rel32, as their distance is not known yet. */
+  private backward8(l: Label): number | undefined {
+    if (l.pos < 0 || l.redirect) return undefined;
+    const d = l.pos - (this.pos + 2);
+    if (d < -128) return undefined;
+    this.shortJumps.push(l);
+    return d;
+  }
+  /** Labels reached by rel8 jumps: their target may not move (checked in finish). */
+  private shortJumps: Label[] = [];
   call(l: Label): void {
     this.byte(0xe8);
     this.rel32(l);
@@ -465,6 +503,13 @@ export class Assembler {
   }
   movsdStore(dbl: boolean, dst: Mem, x: number): void {
     this.sse(dbl ? 0xf2 : 0xf3, [0x11], x, dst);
+  }
+  /** movups: 16 unaligned bytes, xmm <- mem / mem <- xmm. */
+  movupsLoad(x: number, src: Mem): void {
+    this.sse(null, [0x10], x, src);
+  }
+  movupsStore(dst: Mem, x: number): void {
+    this.sse(null, [0x11], x, dst);
   }
   movaps(dst: number, src: number): void {
     this.sse(null, [0x28], dst, src);

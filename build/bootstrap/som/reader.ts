@@ -8,6 +8,7 @@ import { Parser } from '../parser.ts';
 import type { SourceFile } from '../source-error.ts';
 import { copyAssignedArguments } from './arguments.ts';
 import { applySomSelectors } from './dialect.ts';
+import { keepLoopReceivers } from './loop-results.ts';
 import { renameLocals } from './shadowing.ts';
 import { decodeStringLiterals, quoteEscapesToDoubled } from './escapes.ts';
 import type { TonelClass, TonelMethod } from '../tonel.ts';
@@ -94,6 +95,7 @@ function methods(s: TokenScanner, file: SourceFile, className: string, meta: boo
     renameLocals(node);
     copyAssignedArguments(node);
     applySomSelectors(node);
+    keepLoopReceivers(node);
     out.push({ className, meta, category: 'SOM', file, pos: patternStart, node });
   }
 }

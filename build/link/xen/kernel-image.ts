@@ -1,10 +1,12 @@
 // Builds a Xen PV kernel ELF from the guest WebAssembly module (kernel + drivers + program):
 // the xen runtime (build/runtime/xen stubs lowered with build/aot/x64, the hypercall page,
 // memory.grow, the function table behind code_func_index/code_func_name), the module compiled
-// by build/aot for target `xen`, laid out from VIRT_BASE 0 (docs/xen-memory.md): text, rodata,
-// data, bss (scratch page, stack guard page, native stack), the Xen notes, then linear memory
-// 2 MiB aligned as a zero-filled segment (the module's instantiation routine writes its data
-// segments there at boot).
+// by build/aot for target `xen`, laid out from VIRT_BASE 0 (docs/xen-memory.md): text, rodata
+// with the Xen notes at its end, data, bss (scratch page, stack guard page, native stack), then
+// linear memory right after the stack top as a zero-filled segment (the module's instantiation
+// routine writes its data segments there at boot). Every page of the image is a frame of the
+// domain's memory (Xen backs and maps all of it), so nothing is padded: a 4 MiB domain has
+// 1024 frames for the image, Xen's boot trailer and everything the kernel allocates.
 
 import { Alu, Cond, Reg, Shift, mem } from '../../aot/x64/encoder.ts';
 import { ProgramObject } from '../../aot/object.ts';
@@ -17,10 +19,10 @@ import { lowerStub, LINEAR_BASE_SYMBOL } from '../../runtime/xen/lower.ts';
 import { linkObject } from '../linux/link.ts';
 import { writeElf, type ElfSection, type ElfSymbol } from '../elf.ts';
 import { encodeXenNotes, xenPvNotes } from './notes.ts';
+import { DEFAULT_NATIVE_STACK, LINEAR_ALIGN, MIN_NATIVE_STACK } from './pv-layout.ts';
 
-export const NATIVE_STACK_SIZE = 1 << 20;
+export { DEFAULT_NATIVE_STACK, MIN_NATIVE_STACK };
 const PAGE = 4096n;
-const LINEAR_ALIGN = 2n << 20n;
 const up = (v: bigint, a = PAGE) => (v + a - 1n) & ~(a - 1n);
 
 export interface XenKernel {
@@ -34,9 +36,22 @@ export interface XenKernel {
 export interface XenKernelOptions {
   /** A boot image carried in .rodata (read-only); the platform prefers it to the boot module. */
   embeddedImage?: Uint8Array;
+  /** Native stack bytes, a multiple of 4 KiB (default DEFAULT_NATIVE_STACK). The runtime keeps
+   *  its lowest 64 KiB for the trap path (build/runtime/xen/lower.ts STACK_RESERVE); wasm code
+   *  gets the rest. */
+  stackSize?: number;
+}
+
+function nativeStackSize(n: number | undefined): number {
+  const v = n ?? DEFAULT_NATIVE_STACK;
+  if (!Number.isSafeInteger(v) || v % 4096 !== 0 || v < MIN_NATIVE_STACK || v > 1 << 30) {
+    throw new RangeError(`xen kernel: native stack size ${v} must be a multiple of 4096 from ${MIN_NATIVE_STACK} to 1 GiB`);
+  }
+  return v;
 }
 
 export function buildXenKernel(m: WasmModule, opts: XenKernelOptions = {}): XenKernel {
+  const stackSize = nativeStackSize(opts.stackSize);
   const prefix = 'm0';
   const exportIndex = new Map<string, number>();
   for (const e of m.exports) if (e.kind === 'func') exportIndex.set(e.name, e.index);
@@ -100,11 +115,20 @@ export function buildXenKernel(m: WasmModule, opts: XenKernelOptions = {}): XenK
     d.u64(0n);
     d.u64(0n);
   }
-  obj.bss(XEN_SYMBOLS.startInfoSlot, 8, 8);
+  d.align(8);
+  obj.define(XEN_SYMBOLS.startInfoSlot, 'data', d.size);
+  d.u64(0n);
+  // The Xen notes end .rodata (same permissions, no page of their own); their bytes are
+  // written once the entry and hypercall page addresses are known.
+  const notesSize = encodeXenNotes(xenPvNotes({ entry: 0n, hypercallPage: 0n })).length;
+  obj.rodata.align(4);
+  const notesOffset = obj.rodata.size;
+  obj.rodata.bytes(new Uint8Array(notesSize));
+  // bss: whole pages only, the stack top last, so linear memory follows it directly.
   obj.bss(XEN_SYMBOLS.scratch, 4096, 4096);
   obj.bss('xen.stack_guard', 4096, 4096);
-  obj.bss(XEN_SYMBOLS.stackLo, NATIVE_STACK_SIZE, 4096);
-  obj.bss(XEN_SYMBOLS.stackHi, 16, 16);
+  obj.bss(XEN_SYMBOLS.stackLo, stackSize, 4096);
+  obj.define(XEN_SYMBOLS.stackHi, 'bss', obj.bssSize);
 
   // ---- layout (the same arithmetic as linkObject, checked after it) ----
   const textLen = BigInt(a.pos);
@@ -112,9 +136,8 @@ export function buildXenKernel(m: WasmModule, opts: XenKernelOptions = {}): XenK
   const dataAddr = up(rodataAddr + BigInt(obj.rodata.size) + 1n);
   const bssAddr = up(dataAddr + BigInt(obj.data.size) + 1n);
   const bssEnd = bssAddr + BigInt(obj.bssSize);
-  const notesAddr = up(bssEnd);
-  const notesSize = BigInt(encodeXenNotes(xenPvNotes({ entry: 0n, hypercallPage: 0n })).length);
-  const linearBase = up(notesAddr + notesSize, LINEAR_ALIGN);
+  const notesAddr = rodataAddr + BigInt(notesOffset);
+  const linearBase = up(bssEnd, LINEAR_ALIGN);
   const linearSize = BigInt(m.memories[0].min) * 65536n;
   const imageEnd = linearBase + linearSize;
   const external = (name: string): bigint | undefined => {
@@ -132,12 +155,13 @@ export function buildXenKernel(m: WasmModule, opts: XenKernelOptions = {}): XenK
   }
   const entry = l.address('xen.stub.xen_entry');
   const notes = encodeXenNotes(xenPvNotes({ entry, hypercallPage: l.address(XEN_SYMBOLS.hypercallPage) }));
+  if (notes.length !== notesSize) throw new Error('xen kernel: the notes changed size');
   const sections: ElfSection[] = [
     { name: '.text', kind: 'progbits', perm: 'rx', addr: l.base.text, data: l.text },
-    { name: '.rodata', kind: 'progbits', perm: 'r', addr: l.base.rodata, data: l.rodata },
+    ...(notesOffset > 0 ? [{ name: '.rodata', kind: 'progbits', perm: 'r', addr: l.base.rodata, data: l.rodata.subarray(0, notesOffset) } as ElfSection] : []),
+    { name: '.note.Xen', kind: 'note', perm: 'r', addr: notesAddr, data: notes },
     { name: '.data', kind: 'progbits', perm: 'rw', addr: l.base.data, data: l.data },
     { name: '.bss', kind: 'nobits', perm: 'rw', addr: l.base.bss, data: new Uint8Array(0), size: obj.bssSize },
-    { name: '.note.Xen', kind: 'note', perm: 'r', addr: notesAddr, data: notes },
   ];
   if (linearSize > 0n) {
     sections.push({ name: '.linear', kind: 'nobits', perm: 'rw', addr: linearBase, data: new Uint8Array(0), size: Number(linearSize) });

@@ -10,9 +10,21 @@
 //               ─ native stack (RW)
 //   LINEAR_BASE ─ initial linear memory (RW): data segments at their offsets, rest zero
 //               ─ (Xen's boot trailer follows, reclaimed at boot)
+// Every page up to the end of the initial linear memory costs the domain a frame, so the
+// parts follow each other with no padding beyond page alignment.
+
+import { STACK_RESERVE } from '../../runtime/xen/lower.ts';
 
 export const PAGE = 4096n;
-export const LINEAR_ALIGN = 2n * 1024n * 1024n; // an L1 table boundary
+/** Linear memory starts on the page after the stack top (no larger alignment is needed: the
+ *  kernel creates page tables for any VA, and a gap would be frames the domain never uses). */
+export const LINEAR_ALIGN = PAGE;
+/** The native stack: 256 KiB, of which the runtime keeps the lowest STACK_RESERVE (64 KiB) for
+ *  the trap path. The kernel and the Smalltalk VM use a few KiB (`xenolith.stats` prints the
+ *  high-water mark); deeply recursive programs can ask for more. */
+export const DEFAULT_NATIVE_STACK = 256 * 1024;
+/** The smallest stack: the trap reserve and as much again for wasm code. */
+export const MIN_NATIVE_STACK = 2 * STACK_RESERVE;
 
 export interface XenImageSizes {
   /** Bytes of runtime stubs before the hypercall page (the entry point is at offset 0). */
@@ -21,7 +33,7 @@ export interface XenImageSizes {
   code: number;
   rodata: number;
   data: number;
-  /** Native stack bytes (rounded up to pages); 1 MiB if omitted. */
+  /** Native stack bytes (rounded up to pages); DEFAULT_NATIVE_STACK if omitted. */
   stack?: number;
   /** Declared initial linear memory, in 64 KiB wasm pages. */
   linearInitialPages: number;
@@ -71,7 +83,7 @@ export function layoutXenImage(s: XenImageSizes, virtBase = 0n): XenImageLayout 
   const scratch = dataEnd;
   const stackGuard = scratch + PAGE;
   const stackLo = stackGuard + PAGE;
-  const stackHi = up(stackLo + size('stack', s.stack, 1 << 20), PAGE);
+  const stackHi = up(stackLo + size('stack', s.stack, DEFAULT_NATIVE_STACK), PAGE);
   const linearBase = up(stackHi, LINEAR_ALIGN);
   const linearEnd = linearBase + pages * 65536n;
   const segments: XenSegment[] = [

@@ -105,6 +105,12 @@ export function lowerStub(asm: Assembler, s: Stub, link: StubLinkage): void {
         asm.leaSym(Reg.rax, XEN_SYMBOLS.stackLo, STACK_RESERVE);
         asm.store(8, mem(Reg.r15, VM_STACK_LIMIT), Reg.rax);
         break;
+      case 'trapStackLimit':
+        asm.leaSym(Reg.r15, link.vmctxSymbol);
+        asm.leaSym(Reg.r14, LINEAR_BASE_SYMBOL);
+        asm.leaSym(Reg.rax, XEN_SYMBOLS.stackLo);
+        asm.store(8, mem(Reg.r15, VM_STACK_LIMIT), Reg.rax);
+        break;
       case 'jmpHypercall':
         asm.byte(0xe9);
         asm.relocs.push({ offset: asm.pos, kind: 'pc32', symbol: XEN_SYMBOLS.hypercallPage, addend: op.nr * 32 - 4 });

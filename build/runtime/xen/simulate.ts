@@ -14,6 +14,9 @@ export interface SimResult {
   mem: Map<bigint, bigint>;
   calls: SimCall[];
   end: { kind: 'ud2' } | { kind: 'hypercall'; nr: number; rsp: bigint };
+  /** How many calls had been made when the stub dropped the stack limit (trapStackLimit),
+   *  or null when it did not. */
+  stackLimitDroppedAt: number | null;
 }
 
 const MASK = (1n << 64n) - 1n;
@@ -26,6 +29,7 @@ export function simulate(
   symbols: Record<string, bigint> = {},
 ): SimResult {
   const calls: SimCall[] = [];
+  let stackLimitDroppedAt: number | null = null;
   const get = (r: Reg) => regs.get(r) ?? 0n;
   const read = (a: bigint) => {
     if ((a & 7n) !== 0n) throw new Error(`misaligned qword read at 0x${a.toString(16)}`);
@@ -78,8 +82,9 @@ export function simulate(
       }
       case 'callStart': calls.push({ name: '<start>', args: [], rsp: get('rsp') }); break;
       case 'compilerSetup': break;
-      case 'ud2': return { regs, mem, calls, end: { kind: 'ud2' } };
-      case 'jmpHypercall': return { regs, mem, calls, end: { kind: 'hypercall', nr: op.nr, rsp: get('rsp') } };
+      case 'trapStackLimit': stackLimitDroppedAt = calls.length; break;
+      case 'ud2': return { regs, mem, calls, end: { kind: 'ud2' }, stackLimitDroppedAt };
+      case 'jmpHypercall': return { regs, mem, calls, end: { kind: 'hypercall', nr: op.nr, rsp: get('rsp') }, stackLimitDroppedAt };
     }
   }
   throw new Error(`${stub.name} falls off its end`);

@@ -46,6 +46,11 @@ export type StubOp =
   /** Whatever the compiler needs set once before any compiled code runs (pinned registers
    *  such as a linear-memory base or a context pointer); nothing if it needs nothing. */
   | { op: 'compilerSetup' }
+  /** The trap path may use the stack's reserve: r15 and r14 set again as compilerSetup sets
+   *  them (the trap may come from anywhere) and the compiler's stack limit dropped to the
+   *  bottom of the native stack, so that xen_trap runs after a call stack exhausted trap
+   *  instead of trapping again in its own prologue. Traps never return: nothing is restored. */
+  | { op: 'trapStackLimit' }
   | { op: 'jmpHypercall'; nr: number } // jmp hypercall_page + nr * 32
   | { op: 'ud2' };
 
@@ -103,6 +108,7 @@ export function exceptionStub(vector: number): Stub {
       { op: 'mov', dst: reg('rcx'), src: mem('rsp', 0) },
       { op: 'mov', dst: reg('r11'), src: mem('rsp', 8) },
       { op: 'add', dst: 'rsp', value: 16 },
+      { op: 'trapStackLimit' },
       { op: 'mov', dst: reg('rax'), src: mem('rsp', 0 + e) }, // rip
       { op: 'mov', dst: reg('r9'), src: mem('rsp', 24 + e) }, // interrupted rsp
       { op: 'mov', dst: reg('r10'), src: hasError ? mem('rsp', 0) : imm(0) }, // error code
@@ -153,6 +159,7 @@ export function failsafeStub(): Stub {
     name: 'xen_failsafe_entry',
     which: 33,
     ops: [
+      { op: 'trapStackLimit' },
       { op: 'and', dst: 'rsp', value: -16 },
       { op: 'callExport', name: 'xen_failsafe', args: [] },
       { op: 'ud2' },
@@ -186,6 +193,7 @@ export function formatStub(s: Stub): string {
       case 'callExport': return `call ${op.name}(${op.args.map(o).join(', ')})`;
       case 'callStart': return 'call <start>';
       case 'compilerSetup': return '<compiler setup>';
+      case 'trapStackLimit': return '<trap stack limit>';
       case 'jmpHypercall': return `jmp hypercall_page+${op.nr * 32}`;
       case 'ud2': return 'ud2';
     }

@@ -69,6 +69,8 @@ const cases: [string, (a: Assembler) => void][] = [
   ['orpd xmm2,xmm3', (a) => a.logic(0x56, true, 2, 3)],
   ['xorps xmm4,xmm4', (a) => a.logic(0x57, false, 4, 4)],
   ['movaps xmm1,xmm14', (a) => a.movaps(1, 14)],
+  ['movups xmm15,XMMWORD PTR [rsi+rcx*1]', (a) => a.movupsLoad(15, mem(Reg.rsi, 0, Reg.rcx))],
+  ['movups XMMWORD PTR [rdi+rcx*1],xmm14', (a) => a.movupsStore(mem(Reg.rdi, 0, Reg.rcx), 14)],
 ];
 
 function disassemble(code: Uint8Array): string[] | undefined {
@@ -97,15 +99,48 @@ test('encodings match objdump', (t) => {
   assert.deepEqual(lines, cases.map(([text]) => text.replace(/\s+/g, ' ')));
 });
 
-test('labels: forward and backward rel32 jumps resolve', () => {
+test('labels: forward jumps are rel32, near backward jumps rel8, far backward jumps rel32', () => {
   const a = new Assembler();
   const top = a.label(), end = a.label();
   a.bind(top);
-  a.jcc(Cond.E, end); // 6 bytes at 0
-  a.jmp(top); // 5 bytes at 6
+  a.jcc(Cond.E, end); // 6 bytes at 0 (forward: distance unknown)
+  a.jmp(top); // 2 bytes at 6: eb, 0 - 8
+  a.jcc(Cond.L, top); // 2 bytes at 8: 7c, 0 - 10
   a.bind(end);
-  const code = a.finish();
-  assert.deepEqual([...code], [0x0f, 0x84, 5, 0, 0, 0, 0xe9, 0xf5, 0xff, 0xff, 0xff]);
+  assert.deepEqual([...a.finish()], [0x0f, 0x84, 4, 0, 0, 0, 0xeb, 0xf8, 0x7c, 0xf6]);
+
+  // -128 is the farthest rel8 reaches; one byte more needs rel32
+  for (const [pad, bytes] of [[126, [0xeb, 0x80]], [127, [0xe9, 0x7c, 0xff, 0xff, 0xff]]] as const) {
+    const b = new Assembler();
+    const t = b.label();
+    b.bind(t);
+    for (let i = 0; i < pad; i++) b.nop();
+    b.jmp(t);
+    assert.deepEqual([...b.finish().subarray(pad)], bytes, `jump back over ${pad} bytes`);
+  }
+  const c = new Assembler();
+  const t = c.label();
+  c.bind(t);
+  for (let i = 0; i < 127; i++) c.nop();
+  c.jcc(Cond.NE, t);
+  assert.deepEqual([...c.finish().subarray(127)], [0x0f, 0x85, 0x7b, 0xff, 0xff, 0xff]);
+});
+
+test('alignNops pads with executable multi-byte NOPs', () => {
+  for (let start = 0; start < 40; start++) {
+    const a = new Assembler();
+    for (let i = 0; i < start; i++) a.int3();
+    a.alignNops(32);
+    const code = a.finish();
+    assert.equal(code.length % 32, 0, `from ${start}`);
+    assert.ok(code.length - start < 32, `from ${start}: no more than one alignment unit`);
+  }
+  const a = new Assembler();
+  a.int3();
+  a.alignNops(16);
+  const lines = disassemble(a.finish());
+  assert.ok(lines, 'objdump failed');
+  assert.deepEqual(lines.slice(1).map((l) => l.split(' ')[0]), ['nop', 'nop']);
 });
 
 test('unbound labels and oversized displacements are errors', () => {

@@ -615,6 +615,7 @@ export class Simulator {
     const rcvr = this.top(numArgs);
     const a0 = numArgs > 0 ? this.arg(numArgs, 0) : undefined;
     if (p >= 1 && p <= 17) return isInt(rcvr) ? this.intPrim(p, rcvr, a0!) : undefined;
+    if (p >= 256 && p <= 519) return this.quickPrim(p, rcvr);
     if ((p >= 41 && p <= 59) || (p >= 541 && p <= 559)) return this.floatPrim(p > 500 ? p - 500 : p, rcvr, a0);
     switch (p) {
       case 40: return isInt(rcvr) ? this.float(Number(rcvr)) : undefined;
@@ -796,6 +797,14 @@ export class Simulator {
     for (const a of args) this.push(a);
     this.send(sel, args.length);
     return 'switched';
+  }
+
+  /** Quick-return primitives: 256 self, 257-263 true false nil -1 0 1 2, 264+n instance variable n. */
+  private quickPrim(p: number, rcvr: Value): Value | undefined {
+    if (p === 256) return rcvr;
+    if (p <= 263) return [this.true, this.false, this.nil, -1, 0, 1, 2][p - 257];
+    const i = p - 264;
+    return rcvr instanceof Obj && rcvr.format <= 5 && i < rcvr.slots.length ? rcvr.slots[i] : undefined;
   }
 
   private closureValue(p: number, numArgs: number): Value | undefined | 'switched' {

@@ -90,3 +90,18 @@ test('an argument the method or a block assigns to is copied into a temporary of
   assert.deepEqual(keep.args.map((a) => a.name), ['m__l1']);
   assert.deepEqual(keep.temps, []);
 });
+
+test('a loop whose value is used answers its receiver; a loop in statement position is left as it is', () => {
+  const r = parseSomFile({ path: 'T.som', text: 'T = ( run = ( 1 to: 3 do: [:i | i ]. ^ [ 1 to: 2 do: [:i | i ] ] value ) drop: x = ( x ifTrue: [ 3 timesRepeat: [ ] ] ) )' });
+  const [run, drop] = r.methods.map((m) => m.node);
+  const body = run.body as unknown as { selector?: string; value?: { receiver: { body: { selector: string; receiver: { selector: string; receiver: { type: string } } }[] } } }[];
+  assert.equal(body[0].selector, 'to:do:');
+  const inBlock = body[1].value!.receiver.body[0];
+  assert.equal(inBlock.selector, 'ifNil:');
+  assert.equal(inBlock.receiver.selector, 'to:do:');
+  assert.equal(inBlock.receiver.receiver.type, 'assign');
+  assert.deepEqual(run.temps, []);
+  assert.ok(JSON.stringify(r.methods[0].node, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"temps":[{"name":"loop__r1"'));
+  // The ifTrue: is a statement: its block's value, the loop's, is dropped.
+  assert.ok(!JSON.stringify(drop.body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('ifNil:'));
+});

@@ -21,7 +21,7 @@ const DIALECT_EXPECTED = [
   '7/2 3', '-7/2 -3', '7//2 3.5', '1.0//0 > 1e300 true', '7.0/2 3.5', '1.0/0 > 1e300 true', '-7%2 1', '-7 rem: 2 -1',
   'between falsetrue', 'inits 1', 'withAll 6', 'withAll value 10', 'indexOf nil 3 -1',
   'charAt b1', 'equal truefalsetrue2', 'classes true true false', 'downTo 54321', 'value:with: 7', 'shifts 34',
-  'sqrt 5 true', 'raisedTo 1025', 'double % true', 'join a,b,c', '>>> 15', 'assigned argument 4', 'doesNotUnderstand fooBar',
+  'sqrt 5 true', 'raisedTo 1025', 'double % true', 'join a,b,c', '>>> 15', 'assigned argument 4', 'doesNotUnderstand fooBar', 'loops 1 2 3 9 4 true',
 ].join('\n') + '\n';
 
 test('SOM semantics: arithmetic, exclusive between:and:, new without initialize, new:withAll: with a block, indexOf:, strings, assigned arguments, doesNotUnderstand:arguments:', () => {

@@ -46,7 +46,16 @@ export class FakePvDomain {
   /** vcpus whose periodic timer the kernel stopped (VCPUOP_stop_periodic_timer) */
   periodicStopped: number[] = [];
 
-  constructor(public xen: FakeXen, public opts: { nrPages?: number; modLen?: number; dom0?: boolean } = {}) {}
+  /** `tight`: the domain has exactly the frames of the boot mapping (as a 4 MiB domain has
+   *  under Xen's 4 MiB-boundary layout): the padding is all the frame pool gets. */
+  constructor(public xen: FakeXen, public opts: { nrPages?: number; modLen?: number; dom0?: boolean; tight?: boolean } = {}) {}
+
+  /** The first pfn after the boot mapping Xen's builder lays out for a domain of `nrPages`. */
+  static bootEndPfn(imagePages: number, modLen: number, nrPages: number): number {
+    const beforeTables = imagePages + Math.ceil(modLen / 4096) + Math.ceil((nrPages * 8) / 4096) + 3;
+    const provisional = beforeTables + 3 + 8 + 1;
+    return Math.ceil((provisional * 4096 + 512 * 1024) / (4 << 20)) * ((4 << 20) / 4096);
+  }
 
   frame(mfn: bigint): Uint8Array {
     let f = this.frames.get(mfn);
@@ -121,7 +130,13 @@ export class FakePvDomain {
 
   install(instanceMemoryPages: number): PvLayout {
     const xen = this.xen;
-    const nrPages = this.opts.nrPages ?? 8192;
+    let nrPages = this.opts.nrPages ?? 8192;
+    if (this.opts.tight) {
+      const image = Number(LINEAR_BASE / PAGE) + instanceMemoryPages * 16;
+      for (let guess = 1024; ; guess = FakePvDomain.bootEndPfn(image, this.opts.modLen ?? 0, guess)) {
+        if (FakePvDomain.bootEndPfn(image, this.opts.modLen ?? 0, guess) === guess) { nrPages = guess; break; }
+      }
+    }
     // A scrambled p2m: pfn -> 0x40000 + pfn * 7 (mod a prime-ish span) keeps it non-identity.
     for (let pfn = 0; pfn < nrPages; pfn++) {
       const mfn = 0x40000n + BigInt((pfn * 7919) % 1_000_003);
@@ -140,8 +155,8 @@ export class FakePvDomain {
     const consolePfn = pfn++;
     // tables: L4, L3, L2, and L1s for the whole region (to the 4 MiB boundary)
     const ptPfn = pfn;
-    const provisional = pfn + 3 + 8 + 1;
-    const bootEndPfn = Math.ceil((provisional * 4096 + 512 * 1024) / (4 << 20)) * ((4 << 20) / 4096);
+    const bootEndPfn = FakePvDomain.bootEndPfn(imagePages, modLen, nrPages);
+    if (bootEndPfn > nrPages) throw new Error(`fake layout: ${nrPages} pages do not hold the boot mapping (${bootEndPfn})`);
     const nrL1 = Math.ceil(bootEndPfn / 512);
     const nrPt = 3 + nrL1;
     pfn += nrPt;

@@ -114,6 +114,7 @@ export class MiniAsm {
           break;
         case 'callStart': break; // the probes have no start function
         case 'compilerSetup': break;
+        case 'trapStackLimit': break; // nor a compiler's stack limit
         case 'jmpHypercall': this.jmp(`hypercall_${op.nr}`); break;
         case 'ud2': this.ud2(); break;
       }

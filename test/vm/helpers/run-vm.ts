@@ -39,7 +39,7 @@ export interface RunOptions {
   input?: string; args?: string[]; signals?: number[];
   /** Bytes the object memory may take beyond what the loaded image holds (the low-space tests). */
   memoryBudget?: number;
-  /** Check the heap after a run that returned (verify.ts) and report it in heapFault. */
+  /** Check the heap after a run that returned or quit (verify.ts) and report it in heapFault. */
   verify?: boolean;
   /** Called after a run that returned, with the result oop and the test entry's exports. */
   inspect?: (raw: bigint, x: Exports) => unknown;
@@ -59,7 +59,14 @@ export async function runImage(image: Uint8Array, opts: RunOptions = {}): Promis
     if (opts.inspect) res.inspected = opts.inspect(res.raw, x);
     else res.value = decode(x, res.raw);
   } catch (e) {
-    if (e instanceof HostStop) { if (e.crashed) res.crash = e.message; else res.status = e.status; }
+    if (e instanceof HostStop) {
+      if (e.crashed) res.crash = e.message;
+      else {
+        res.status = e.status;
+        // the image quit: its heap is as it left it, so it can be checked as after a return
+        if (opts.verify) res.heapFault = x.testVerifyHeap();
+      }
+    }
     else if (e instanceof WebAssembly.RuntimeError) res.crash = `wasm trap: ${e.message}`;
     else throw e;
   }
