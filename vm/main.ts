@@ -10,34 +10,48 @@ import { loadImage, imageErrorPtr, imageErrorLength } from "./image/index";
 import { initInterpreter, resumeActiveProcess } from "./interp/startup";
 import { interpret } from "./interp/interpreter";
 import { vmCrash } from "./interp/crash";
-import { NUM_PAGES, PAGE_BYTES } from "./interp/registers";
+import { R, NUM_PAGES, PAGE_BYTES } from "./interp/registers";
 
 const EDEN_BYTES: u32 = 8 << 20;
 const GROW_QUANTUM: usize = 4 << 20;
-/** Halvings tried for a host with little memory: down to a 512 KiB eden, 256 KiB quantum. */
+/** Halvings tried for a host with little memory: down to a 512 KiB eden, 256 KiB quantum, and
+ *  the stack zone down to MIN_STACK_PAGES. */
 const SIZE_STEPS: i32 = 5;
+/** Stack pages kept however small the host: enough for the class library's SUnit suite, whose
+ *  deepest recursion and process switches then spill frames to Contexts more often. */
+const MIN_STACK_PAGES: i32 = 8;
 
-/** New space and the image's old-space headroom (the segment grow quantum), sized to what the
- *  host gives: full size where memory.grow allows, halved step by step in a small domain (a Xen
- *  guest booted with little memory=). The probe's pages go to the page pool, from which new
- *  space and the image segment are then carved, so nothing is wasted. Answers the eden size. */
+/** The stack zone's pages at a sizing step: all NUM_PAGES at full size, halved with eden. */
+function stackPagesAt(step: i32): i32 {
+  const pages = NUM_PAGES >> step;
+  return pages < MIN_STACK_PAGES ? MIN_STACK_PAGES : pages;
+}
+
+/** New space, the image's old-space headroom (the segment grow quantum) and the stack zone,
+ *  sized to what the host gives: full size where memory.grow allows, halved step by step in a
+ *  small domain (a Xen guest booted with little memory=). The probe's pages go to the page
+ *  pool, from which new space, the image segment and the stack zone are then carved, so
+ *  nothing is wasted. Sets the quantum and the zone's page count; answers the eden size. */
 function sizeSpaces(): u32 {
   heap.free(heap.alloc(16)); // asc's allocator claims all memory present at its first use: not ours
   const image = <usize>image_size();
   for (let step = 0; step < SIZE_STEPS; step++) {
     const eden = EDEN_BYTES >> <u32>step;
     const quantum = GROW_QUANTUM >> <usize>step;
+    const pages = stackPagesAt(step);
     // eden + two survivors of eden/5 (objmem/heap.ts), the image and its headroom, the stack
     // zone (interp/startup.ts), and 1 MiB for the GC's side stacks and what the image grows by
-    const need = <usize>eden + 2 * (<usize>eden / 5) + image + quantum + <usize>NUM_PAGES * PAGE_BYTES + (1 << 20);
+    const need = <usize>eden + 2 * (<usize>eden / 5) + image + quantum + <usize>pages * PAGE_BYTES + (1 << 20);
     const probe = allocPages(need);
     if (probe != 0) {
       freePages(probe, need);
       setGrowQuantum(quantum);
+      R.numPages = pages;
       return eden;
     }
   }
   setGrowQuantum(GROW_QUANTUM >> <usize>(SIZE_STEPS - 1));
+  R.numPages = MIN_STACK_PAGES;
   return EDEN_BYTES >> <u32>(SIZE_STEPS - 1);
 }
 

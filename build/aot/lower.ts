@@ -1003,7 +1003,10 @@ class FunctionLowering {
     }
     if (v.loc.k === 'reg') {
       if (isFloat(t)) a.movsdStore(true, dst, v.loc.r);
-      else a.store(8, dst, v.loc.r);
+      else {
+        a.store(8, dst, v.loc.r);
+        s.noteStored(i, v.loc.r);
+      }
       if (tee) s.push(v);
       else s.free(v);
       return;

@@ -156,12 +156,21 @@ export class ValueStack {
             return;
           }
         }
+        if (v.loc.k === 'local' && !f && this.stored && this.stored.i === v.loc.i && this.stored.r === r &&
+            this.stored.pos === a.pos && this.stored.binds === a.binds) return; // r still holds it
         const m = v.loc.k === 'local' ? this.localAddr(v.loc.i) : this.slotAddrOf(v);
         if (f) a.movsdLoad(v.t === 'f64', r, m);
         else a.load(is64(v.t) ? 8 : 4, r, m);
         return;
       }
     }
+  }
+  /** The integer frame local just stored from register r (by `noteStored`): while no code is
+   *  emitted and no label bound after that store, r still holds the local (zero-extended if
+   *  i32), so a reload into r is skipped (`i++` at the end of a loop, then its test). */
+  private stored?: { i: number; r: number; pos: number; binds: number };
+  noteStored(i: number, r: number): void {
+    this.stored = { i, r, pos: this.asm.pos, binds: this.asm.binds };
   }
   private slotOf = new WeakMap<Val, number>();
   private slotAddrOf(v: Val): Mem {

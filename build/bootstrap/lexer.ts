@@ -24,7 +24,14 @@ export type Token =
 const BINARY_CHARS = '~!@%&*-+=\\|?/><,';
 export const isBinaryChar = (c: string): boolean => c !== '' && BINARY_CHARS.includes(c);
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
-const isLetter = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+// Letters as the image's Character>>isLetter knows them: Unicode letters of ASCII, Latin-1,
+// Latin Extended-A/B, Greek and Coptic, and Cyrillic (U+0000..U+04FF without U+0250..U+036F),
+// so that what the bootstrapper accepts the in-image compiler accepts too.
+const isLetter = (c: string): boolean => {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_') return true;
+  const v = c === '' ? 0 : c.charCodeAt(0);
+  return v >= 0x80 && v < 0x500 && (v < 0x250 || v >= 0x370) && /\p{L}/u.test(c);
+};
 const isIdentChar = (c: string): boolean => isLetter(c) || isDigit(c);
 
 export class Lexer {

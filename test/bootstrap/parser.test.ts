@@ -178,3 +178,20 @@ test('the scanner reports token positions', () => {
   for (let t = lx.next(); t.t !== 'eof'; t = lx.next()) kinds.push(`${t.t}@${t.pos}`);
   assert.deepEqual(kinds, ['ident@0', ':=@2', '#(@5', 'number@7', ')@8', 'binary@10', 'ident@16']);
 });
+
+// Character>>isLetter in the image knows the same letters (ASCII, Latin-1, Latin Extended-A/B,
+// Greek, Cyrillic); the in-image compiler's tests are in smalltalk-tests/Library-Tests/CharacterTest.
+test('letters beyond ASCII in identifiers, keywords, selectors and symbols', () => {
+  const m = method('λ: é with: жук | ωμέγα _ß | ωμέγα := é + жук. ^ #λx:ÿ: -> #Ωmega');
+  assert.equal(m.selector, 'λ:with:');
+  assert.deepEqual(m.args.map((a) => a.name), ['é', 'жук']);
+  assert.deepEqual(m.temps.map((t) => t.name), ['ωμέγα', '_ß']);
+  assert.equal(show(m.body[1] as Expr), '^(#λx:ÿ: -> #Ωmega)');
+  assert.equal(show(expr('ÀÉ δ: Ё')), '(ÀÉ δ: Ё)');
+  // a number followed by a letter is still an error, whatever the script
+  assert.match(errorOf(() => expr('3λ')).message, /bad character "λ" in number literal/);
+  // not letters: the multiplication sign, the Greek question mark, letters of later scripts
+  assert.match(errorOf(() => expr('a × b')).message, /test.st:1:3: unexpected character "×"/);
+  assert.match(errorOf(() => expr('a\u037e b')).message, /test.st:1:2: unexpected character "\u037e"/);
+  assert.match(errorOf(() => expr('中 foo')).message, /test.st:1:1: unexpected character "中"/);
+});

@@ -42,6 +42,13 @@ test('a non-integer answer exits with status 0; the Transcript is flushed at exi
   assert.equal(r.output, 'no newline');
 });
 
+test('a Tonel method with temps, block arguments and symbols beyond ASCII compiles and runs', () => {
+  const dir = program('Letters', "\t| λ é |\n\tλ := 2. é := [:ж | ж * 3] value: λ.\n\tTranscript show: (#été size + é) printString; cr.\n\t^ é");
+  const r = runImage(buildImage({ dirs: [dir] }).image, 2_000_000);
+  assert.equal(r.output, '9\n');
+  assert.equal(r.status, 6);
+});
+
 test('examples/hello runs to completion', () => {
   const r = runImage(buildImage({ dirs: ['examples/hello'] }).image, 100_000_000);
   assert.equal(r.output, 'Hello from Smalltalk on Xenolith!\n1000 factorial has 2568 digits\nsum of its digits: 10539\n');

@@ -69,6 +69,21 @@ test('extensions and packages', () => {
   assert.deepEqual(pkg.definition, { kind: 'package', name: 'Demo-Core' });
 });
 
+test('names beyond ASCII: instance variables, selectors, temps and a category symbol', () => {
+  const text = "Class {\n\t#name : #Café,\n\t#superclass : #Object,\n\t#instVars : [ 'größe' ],\n\t#category : #Δοκιμή\n}\n\n" +
+    "{ #category : #λόγος }\nCafé >> ώρα: χ [\n\t| λ ж |\n\tλ := χ. ж := größe.\n\t^ { λ. ж. $] }\n]\n";
+  const r = parseTonelFile({ path: 'Café.class.st', text });
+  const def = r.definition as TonelClass;
+  assert.equal(def.name, 'Café');
+  assert.deepEqual(def.instVars, ['größe']);
+  assert.equal(def.category, 'Δοκιμή');
+  const m = r.methods[0];
+  assert.equal(`${m.node.selector} {${m.category}}`, 'ώρα: {λόγος}');
+  assert.deepEqual(m.node.args.map((a) => a.name), ['χ']);
+  assert.deepEqual(m.node.temps.map((t) => t.name), ['λ', 'ж']);
+  assert.equal(m.node.body.length, 3);
+});
+
 test('errors point into the file', () => {
   const bad = (text: string): string => {
     try {

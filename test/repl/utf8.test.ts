@@ -1,7 +1,7 @@
 // UTF-8 at the REPL (smalltalk/Compiler/ConsoleLineReader, ReadEvalPrintLoop, System/ConsoleTranscript):
 // piped input beyond ASCII is decoded into WideStrings, WideSymbols and Characters, results are written back
 // as UTF-8, and a line that is not UTF-8 is reported as a CharacterEncodingError while the loop
-// goes on. One image, run on node and on linux.
+// goes on; letters beyond ASCII are letters in names and symbols. One image, run on node and on linux.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +41,9 @@ const SESSION = concat([
   utf8("(String with: (Character value: 16r263A)) printString\n"),
   utf8("#'λx' == ('λ' , 'x') asSymbol\n"),
   utf8("#'λx' class\n"),
+  utf8('λ := 2. λ * 3\n'), // letters beyond ASCII in identifiers and symbols
+  utf8("λ + 1. #λx: == #'λx:'\n"),
+  utf8("'ÿλ' asUppercase\n"),
   bytes(0x27, 0x61, 0xff, 0x62, 0x27, 0x0a), // 'a<FF>b'
   utf8("'after' , ' the bad line'\n"),
   bytes(0x27, 0xc3, 0x28, 0x27, 0x0a), // an e-acute lead byte followed by '('
@@ -64,6 +67,9 @@ const EXPECTED = [
   "'''☺'''",
   'true',
   'WideSymbol',
+  '6',
+  'true',
+  "'ŸΛ'",
   'CharacterEncodingError: not valid UTF-8 at byte 3 (16rFF): a byte UTF-8 never uses',
   "'after the bad line'",
   'CharacterEncodingError: not valid UTF-8 at byte 2 (16rC3): a sequence cut short by byte 3',

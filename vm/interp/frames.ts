@@ -10,7 +10,7 @@ import {
 } from "./oops";
 import {
   R, FR_SAVED_FP, FR_SAVED_IP, FR_METHOD, FR_FLAGS, FR_CONTEXT, FR_RECEIVER, FR_CLOSURE, FR_TEMPS,
-  FLAG_BLOCK, NUM_PAGES, PAGE_BYTES, PAGE_HEADROOM, pageBase, pageOf, inZone, pageInUse, pageHeadFP,
+  FLAG_BLOCK, PAGE_BYTES, PAGE_HEADROOM, pageBase, pageOf, inZone, pageInUse, pageHeadFP,
   pageHeadSP, pageHeadIP, setPageHead, setPageInUse, pageStamp, frSavedFP, frSavedIP, frMethod,
   frNumArgs, frIsBlock, frContext, frReceiver, frClosure, frTempAddr,
 } from "./registers";
@@ -230,11 +230,11 @@ export let divorcedActiveContext: oop = 0;
 
 /** A free page (divorcing the least recently used one when all are taken). */
 export function newPage(): i32 {
-  for (let p = 0; p < NUM_PAGES; p++) {
+  for (let p = 0; p < R.numPages; p++) {
     if (!pageInUse(p) && p != R.page) { setPageInUse(p, true); return p; }
   }
   let victim = -1; let oldest: u32 = 0xFFFFFFFF;
-  for (let p = 0; p < NUM_PAGES; p++) {
+  for (let p = 0; p < R.numPages; p++) {
     if (p == R.page) continue;
     const s = pageStamp(p);
     if (s < oldest) { oldest = s; victim = p; }

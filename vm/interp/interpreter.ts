@@ -913,12 +913,15 @@ function runSista(): void {
                 store<u64>(newFP + FR_CONTEXT, nil);
                 store<u64>(newFP + FR_RECEIVER, rcv);
                 store<u64>(newFP + FR_CLOSURE, nil);
-                const t = newFP + FR_TEMPS;
-                const numTemps = <usize>hdrNumTemps(h);
-                let i: usize = 0;
-                for (; i < <usize>nargs; i++) store<u64>(t + (i << 3), load<u64>(sp - ((<usize>nargs - 1 - i) << 3)));
-                for (; i < numTemps; i++) store<u64>(t + (i << 3), nil);
-                sp = t + (numTemps << 3) - 8;
+                // the arguments (just below the new frame, in order) become its first temps, the
+                // rest are nil; pointer-bumping loops: fewer instructions, and fewer uses inside
+                // nested loops, whose weight decides which locals the AOT keeps in registers
+                // (build/aot/pinning.ts)
+                let d = newFP + FR_TEMPS;
+                for (let s = newFP - (<usize>nargs << 3); s < newFP; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
+                const end = newFP + FR_TEMPS + (<usize>hdrNumTemps(h) << 3);
+                for (; d < end; d += 8) store<u64>(d, nil);
+                sp = end - 8;
                 fp = newFP;
                 R.fp = fp;
                 R.method = m;

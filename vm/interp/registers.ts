@@ -30,6 +30,7 @@ export const FR_HEADER_SLOTS: usize = 7;
 
 export const FLAG_BLOCK: u32 = 0x100;
 
+/** The most stack pages a zone has (the page table's size); R.numPages is the zone's own count. */
 export const NUM_PAGES: i32 = 48;
 export const PAGE_BYTES: usize = 32768;
 /** Words kept free above any frame: a large frame (56) + header + args + headroom for primitives. */
@@ -48,6 +49,7 @@ export class R {
   static argCount: i32 = 0;       // of the primitive being run
   static newMethod: oop = 0;      // method whose primitive is being run
   static zone: usize = 0;         // start of the stack zone
+  static numPages: i32 = NUM_PAGES; // pages in the zone: fewer in a small host (vm/main.ts)
   static pageStamp: u32 = 0;
   static interruptCounter: i32 = 0;
   static bytecodeCount: u64 = 0;
@@ -65,7 +67,7 @@ export const pageTable: usize = memory.data(NUM_PAGES * 32);
 @inline export function pageOf(addr: usize): i32 { return <i32>((addr - R.zone) / PAGE_BYTES); }
 // @ts-ignore: decorator
 @inline export function inZone(addr: usize): bool {
-  return addr >= R.zone && addr < R.zone + <usize>NUM_PAGES * PAGE_BYTES;
+  return addr >= R.zone && addr < R.zone + <usize>R.numPages * PAGE_BYTES;
 }
 // @ts-ignore: decorator
 @inline export function pageInUse(p: i32): bool { return load<u32>(pageRec(p), 12) != 0; }

@@ -112,11 +112,19 @@ export function fullCollect(): void {
 
 function isEmptyList(list: oop): bool { return fetchSlot(list, LIST_FIRST) == nilOop(); }
 
+// A damaged image can put anything in a list's or a process's link slots; following such a
+// link would read outside the heap, so the scheduler checks each one it follows and stops the
+// VM with a report instead.
+function checkedLink(o: oop): oop {
+  if (!isProcess(o)) vmCrash("scheduler: a process list links to an object that is not a Process (damaged image?)");
+  return o;
+}
+
 function addLastLink(list: oop, proc: oop): void {
   const nil = nilOop();
   const last = fetchSlot(list, LIST_LAST);
   if (last == nil) storePtr(list, LIST_FIRST, proc);
-  else storePtr(last, LINK_NEXT, proc);
+  else storePtr(checkedLink(last), LINK_NEXT, proc);
   storePtr(list, LIST_LAST, proc);
   storePtr(proc, LINK_NEXT, nil);
   storePtr(proc, PROC_MY_LIST, list);
@@ -132,7 +140,7 @@ function addFirstLink(list: oop, proc: oop): void {
 
 function removeFirstLink(list: oop): oop {
   const nil = nilOop();
-  const first = fetchSlot(list, LIST_FIRST);
+  const first = checkedLink(fetchSlot(list, LIST_FIRST));
   const last = fetchSlot(list, LIST_LAST);
   if (first == last) { storePtr(list, LIST_FIRST, nil); storePtr(list, LIST_LAST, nil); }
   else storePtr(list, LIST_FIRST, fetchSlot(first, LINK_NEXT));
@@ -152,6 +160,7 @@ export function removeLink(list: oop, proc: oop): bool {
   while (guard++ < 10000000) {
     const next = fetchSlot(prev, LINK_NEXT);
     if (next == nil) return false;
+    checkedLink(next);
     if (next == proc) {
       const after = fetchSlot(proc, LINK_NEXT);
       storePtr(prev, LINK_NEXT, after);
@@ -227,7 +236,9 @@ function wakeHighestPriority(): oop {
     const lists = fetchSlot(scheduler(), SCHED_LISTS);
     for (let p = <i32>numSlotsOf(lists); p >= 1; p--) {
       const list = fetchSlot(lists, <usize>(p - 1));
-      if (!isImmediate(list) && list != nilOop() && !isEmptyList(list)) return removeFirstLink(list);
+      if (list == nilOop()) continue;
+      if (!isLinkedList(list)) vmCrash("scheduler: a priority list is not a LinkedList (damaged image?)");
+      if (!isEmptyList(list)) return removeFirstLink(list);
     }
     // nothing can run: wait for the timer or an external event
     S.idle = true;

@@ -17,7 +17,7 @@ import { I } from "./interpreter";
 /** Prepares the interpreter for the current heap (after loadImage or a test's heap setup). */
 export function initInterpreter(): void {
   if (R.zone == 0) {
-    R.zone = allocPages(<usize>NUM_PAGES * PAGE_BYTES);
+    R.zone = allocPages(<usize>R.numPages * PAGE_BYTES);
     if (R.zone == 0) vmCrash("no memory for the stack zone");
   }
   for (let p = 0; p < NUM_PAGES; p++) setPageInUse(p, false);

@@ -129,6 +129,7 @@ export class Assembler {
   }
   bind(l: Label): void {
     if (l.pos >= 0) throw new Error(`label ${l.name ?? l.id} bound twice`);
+    this.dropJumpsToHere(l);
     l.pos = this.pos;
     this.binds++;
     if (this.herePos !== this.pos) {
@@ -137,6 +138,29 @@ export class Assembler {
     }
     this.here.push(l);
   }
+  /** Removes the rel32 `jmp l` / `jcc l` just emitted (loop exits, `else` arms that fall into
+   *  their end): a jump to the next instruction does nothing. Labels bound at the jump stay at
+   *  its position, which becomes l's. Only the last fixup can be such a jump: the rel32 is the
+   *  last 4 bytes emitted, after e9 (jmp) or 0f 8x (jcc); lea/call/table fixups differ. */
+  private dropJumpsToHere(l: Label): void {
+    for (;;) {
+      const f = this.fixups[this.fixups.length - 1];
+      if (!f || f.label !== l || f.base || f.end !== this.pos) return;
+      const b = this.buf;
+      const len = b[f.at - 1] === 0xe9 ? 5 : b[f.at - 2] === 0x0f && (b[f.at - 1] & 0xf0) === 0x80 ? 6 : 0;
+      if (!len) return;
+      this.fixups.pop();
+      this.pos -= len;
+      this.removedJumps++;
+      if (this.herePos === this.pos + len) {
+        // labels bound after the jump (and before l) move back with it
+        for (const h of this.here) h.pos -= len;
+        this.herePos = this.pos;
+      }
+    }
+  }
+  /** Jumps to the next instruction removed so far (tests). */
+  removedJumps = 0;
   /** Number of labels bound so far (a straight-line stretch of code has no binds). */
   binds = 0;
   private here: Label[] = [];

@@ -149,3 +149,46 @@ test('unbound labels and oversized displacements are errors', () => {
   assert.throws(() => a.finish(), /unbound label nowhere/);
   assert.throws(() => new Assembler().load(8, Reg.rax, mem(Reg.rax, 2 ** 32)), /does not fit/);
 });
+
+test('a jump to the next instruction is removed; labels bound at or after it move with it', () => {
+  const a = new Assembler();
+  const top = a.label(), mid = a.label(), end = a.label(), after = a.label();
+  a.bind(top);
+  a.nop(); // 0
+  a.jcc(Cond.E, end); // 1..6: removed with the jmp below
+  a.bind(mid); // at the jmp: becomes end's position
+  a.jmp(end); // removed: end is bound next
+  a.bind(end);
+  a.jmp(after); // kept: code follows it
+  a.nop();
+  a.jmp(after); // removed, so is nothing before it (the nop)
+  a.bind(after);
+  a.jmp(top); // rel8 back
+  assert.equal(a.removedJumps, 3);
+  assert.equal(mid.pos, 1);
+  assert.equal(end.pos, 1);
+  assert.equal(after.pos, 7);
+  assert.deepEqual([...a.finish()], [0x90, 0xe9, 1, 0, 0, 0, 0x90, 0xeb, 0xf7]);
+
+  // a label bound between the jump and its target moves back too
+  const b = new Assembler();
+  const x = b.label(), y = b.label();
+  b.jmp(y);
+  b.bind(x);
+  b.bind(y);
+  b.int3();
+  assert.deepEqual([x.pos, y.pos], [0, 0]);
+  assert.deepEqual([...b.finish()], [0xcc]);
+  // lea, call and jump-table fixups to the next position are not jumps and stay
+  const c = new Assembler();
+  const z = c.label();
+  c.leaLabel(Reg.rax, z);
+  c.bind(z);
+  const w = c.label(), v = c.label();
+  c.call(w);
+  c.bind(w);
+  c.labelDiff32(v, z);
+  c.bind(v);
+  assert.equal(c.removedJumps, 0);
+  assert.deepEqual([...c.finish()], [0x48, 0x8d, 0x05, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 9, 0, 0, 0]);
+});

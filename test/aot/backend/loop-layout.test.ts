@@ -10,12 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TypeRegistry } from '../../../build/aot/abi.ts';
 import { compileModule } from '../../../build/aot/compile.ts';
-import { createV8Session } from '../../../build/aot/host/v8-session.ts';
-import type { WasmSession } from '../../../build/aot/host/session.ts';
 import { ProgramObject } from '../../../build/aot/object.ts';
 import { loadModule } from '../../../build/aot/wasm/index.ts';
-import { loadSessionFactory } from '../../spec/lib/sessions.ts';
 import { watToWasm } from './support/native.ts';
+import { assertAgreesWithV8 } from './support/v8-compare.ts';
 
 const WAT = `(module
   (memory 1)
@@ -80,20 +78,4 @@ test('back edges land on 32-byte boundaries, near ones as rel8 jumps', async (t)
   }
 });
 
-test('aligned loops compute what V8 computes', async () => {
-  const native = await loadSessionFactory('native');
-  if (!native.factory) throw new Error(`no native session: ${native.reason}`);
-  const bytes = await watToWasm(WAT);
-  const sessions: WasmSession[] = [createV8Session(), await native.factory()];
-  try {
-    for (const s of sessions) assert.equal((await s.instantiate(bytes, '$m')).kind, 'ok');
-    for (const name of ['countdown', 'nested'])
-      for (const n of [1, 2, 7, 31, 100, 1000]) {
-        const args = [{ type: 'i32' as const, bits: BigInt(n) }];
-        const [v8, ours] = await Promise.all(sessions.map((s) => s.invoke('$m', name, args)));
-        assert.deepEqual(ours, v8, `${name}(${n})`);
-      }
-  } finally {
-    for (const s of sessions) await s.close();
-  }
-});
+test('aligned loops compute what V8 computes', () => assertAgreesWithV8(WAT, { countdown: [1, 2, 7, 31, 100, 1000], nested: [1, 2, 7, 31, 100, 1000] }));

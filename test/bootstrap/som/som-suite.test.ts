@@ -31,7 +31,6 @@ const KNOWN_FAILURES = new Set([
   'IntegerTest>>#testClassAndValueRanges', // SOM has one Integer class
   'IntegerTest>>#testSquareRoot', // the same: 5 class is SmallInteger
   'IntegerTest>>#testEqualityAndIdentity', // large integers are boxed: equal ones are not identical
-  'StringTest>>#testLetters', // strings are Latin-1
   'SymbolTest>>#testSymbolIsString', // a Symbol's class is ByteSymbol, under Symbol
   'SystemTest>>#testTicks', // SmallInteger, not SOM's Integer
   'PreliminaryTest>>#testBasicSanity', // SOM's Object>>, (building a Vector) is not provided

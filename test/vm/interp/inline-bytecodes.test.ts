@@ -3,7 +3,8 @@
 // returns from blocks that must still take the slow path; stores into receiver variables (200-207,
 // 240, 243) including the write barrier and a Context receiver married to a frame; stores into
 // temp vectors (252, 253); extended sends (234) with more than two arguments or literal indices
-// beyond 15, with and without an extension prefix; super sends through the method cache. Each check runs three times so that the
+// beyond 15, with and without an extension prefix; the inline activation (arguments copied in
+// order, other temps nil); super sends through the method cache. Each check runs three times so that the
 // method-cache fill and the cache hits are both exercised.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,8 @@ test('bytecodes run inline answer what their slow paths answer', async () => {
     barrier: "{{300. 300. 300. 300. 300. 300. 300. 300. 300. 300}. '300'}",
     tempVectors: '{10. {1. 3. 6. 10}}',
     sends: '{123. {1. 2. 3. 4. 5. 6. 7}}',
+    // arguments in order, the other temps nil over stack words that held non-nil values
+    activation: '{{1. 2. nil. nil. nil}. {9. 9. nil. nil. nil}}',
     literals: '{40. 2. 6. 123. #lit40}',
     superSends: "{'CBA'. 'BA'. 'A'. 'xabc'. 'yab'. 'a SuperC'}",
     // the block's frame answers the receiver stored into its married Context
