@@ -23,17 +23,23 @@ export const DEFAULT_INNER: Record<string, number> = {
 const DRIVER_CLASS = 'AwfyDriver';
 const RESULT_RE = /^AWFY (\S+) (ok|failed) (\d+)$/m;
 
-/** SOM source of the driver: runs `inner` iterations once, verifying, and prints one line. */
-export function driverSource(benchmark: string, inner: number): string {
+/** SOM source of the driver: runs `inner` iterations `reps` times (each call verifying) and
+ *  prints one line with the verdict and the total time. */
+export function driverSource(benchmark: string, inner: number, reps = 1): string {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(benchmark)) throw new Error(`bad benchmark name '${benchmark}'`);
   if (!Number.isInteger(inner) || inner < 1) throw new Error(`bad inner iteration count ${inner}`);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`bad repetition count ${reps}`);
+  const run = reps === 1
+    ? `ok := bench innerBenchmarkLoop: ${inner}.`
+    : `ok := true.
+    1 to: ${reps} do: [:i | (bench innerBenchmarkLoop: ${inner}) ifFalse: [ok := false]].`;
   return `${DRIVER_CLASS} = (
   ----
   main = (
     | bench t0 ok |
     bench := ${benchmark} new.
     t0 := system ticks.
-    ok := bench innerBenchmarkLoop: ${inner}.
+    ${run}
     ('AWFY ${benchmark} ' + (ok ifTrue: ['ok'] ifFalse: ['failed']) + ' ' + (system ticks - t0)) println.
     ^ ok ifTrue: [0] ifFalse: [1] )
 )
@@ -82,10 +88,10 @@ export function linkSomSources(suiteSomDir: string, workDir: string): string {
 }
 
 /** Builds the image running one benchmark: library + SOM-Compat (joins because the sources are SOM) + the suite's SOM sources + driver. */
-export function buildBenchImage(somDirs: string[], benchmark: string, inner: number, workDir: string): Uint8Array {
+export function buildBenchImage(somDirs: string[], benchmark: string, inner: number, workDir: string, reps = 1): Uint8Array {
   const driverDir = join(workDir, `driver-${benchmark}`);
   mkdirSync(driverDir, { recursive: true });
-  writeFileSync(join(driverDir, `${DRIVER_CLASS}.som`), driverSource(benchmark, inner));
+  writeFileSync(join(driverDir, `${DRIVER_CLASS}.som`), driverSource(benchmark, inner, reps));
   for (const d of somDirs) if (!existsSync(d)) throw new Error(`${d}: no such directory`);
   return buildImage({ dirs: [...somDirs, driverDir], entry: `${DRIVER_CLASS} class>>main` }).image;
 }

@@ -3,9 +3,6 @@
 // kernel, the image as its boot module) and as the linux executable with the same image in dom0
 // (a PV Linux on the same Xen and the same emulated CPU). The ratio xen / linux-in-dom0 is what
 // our kernel adds (goal 1.0); the test host emulates its CPU (TCG), hence the small counts.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildImage } from '../../build/bootstrap/image-builder.ts';
 import type { GuestResult, GuestSpec } from '../../build/xenhost/index.ts';
 import { geomean, parseDriverOutput } from './lib.ts';
 
@@ -25,36 +22,6 @@ export const XEN_WORK: Record<string, Work> = {
   Permute: { inner: 150, reps: 1 }, Queens: { inner: 100, reps: 1 }, Sieve: { inner: 200, reps: 1 },
   Storage: { inner: 80, reps: 1 }, Towers: { inner: 50, reps: 1 },
 };
-
-const DRIVER_CLASS = 'AwfyXenDriver';
-
-/** SOM source of a driver that runs `reps` verified calls and prints lib.ts's result line. */
-export function repeatDriverSource(benchmark: string, w: Work): string {
-  if (!/^[A-Z][A-Za-z0-9]*$/.test(benchmark)) throw new Error(`bad benchmark name '${benchmark}'`);
-  for (const [k, v] of Object.entries(w)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`bad ${k} count ${v} for ${benchmark}`);
-  }
-  return `${DRIVER_CLASS} = (
-  ----
-  main = (
-    | bench t0 ok |
-    bench := ${benchmark} new.
-    ok := true.
-    t0 := system ticks.
-    1 to: ${w.reps} do: [:i | (bench innerBenchmarkLoop: ${w.inner}) ifFalse: [ok := false]].
-    ('AWFY ${benchmark} ' + (ok ifTrue: ['ok'] ifFalse: ['failed']) + ' ' + (system ticks - t0)) println.
-    ^ ok ifTrue: [0] ifFalse: [1] )
-)
-`;
-}
-
-/** The image running one benchmark with the repeating driver (library + SOM-Compat + sources). */
-export function buildRepeatImage(somDirs: string[], benchmark: string, w: Work, workDir: string): Uint8Array {
-  const driverDir = join(workDir, `xen-driver-${benchmark}`);
-  mkdirSync(driverDir, { recursive: true });
-  writeFileSync(join(driverDir, `${DRIVER_CLASS}.som`), repeatDriverSource(benchmark, w));
-  return buildImage({ dirs: [...somDirs, driverDir], entry: `${DRIVER_CLASS} class>>main` }).image;
-}
 
 export type Place = 'xen' | 'dom0';
 

@@ -12,8 +12,8 @@ import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
 import { linkXenKernel } from '../../build/pipeline/xen-program.ts';
 import { xenVmWasm } from '../../build/pipeline/xen-app.ts';
 import { hostUnavailableReason, runGuests, type GuestSpec } from '../../build/xenhost/index.ts';
-import { BENCHMARKS, linkSomSources, parseDriverOutput } from './lib.ts';
-import { XEN_WORK, benchmarkJobs, buildRepeatImage, collectRows, formatXenTable, jobOutcome, type Work } from './xen-lib.ts';
+import { BENCHMARKS, buildBenchImage, linkSomSources, parseDriverOutput } from './lib.ts';
+import { XEN_WORK, benchmarkJobs, collectRows, formatXenTable, jobOutcome, type Work } from './xen-lib.ts';
 
 const HELP = `usage: node --import tsx bench/awfy/xen.ts <path to are-we-fast-yet> [--only A,B] [--inner N] [--rounds N] [--memory MiB] [--no-host] [--stats]
 
@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       const w = o.inner !== undefined ? { inner: o.inner, reps: 1 } : XEN_WORK[name];
       counts[name] = w;
       const image = join(work, `${name}.image`);
-      writeFileSync(image, buildRepeatImage([somDir], name, w, work));
+      writeFileSync(image, buildBenchImage([somDir], name, w.inner, work, w.reps));
       if (o.host) {
         hostTimes[name] = hostTime(elfPath, image);
         log(`${name} (${w.inner} × ${w.reps}): ${hostTimes[name]} µs on this machine`);

@@ -16,9 +16,9 @@ import { buildLinuxVm } from '../../build/pipeline/linux-vm.ts';
 import { xenVmWasm } from '../../build/pipeline/xen-app.ts';
 import { linkXenKernel } from '../../build/pipeline/xen-program.ts';
 import { hostUnavailableReason, packJob, parseReport, runGuests, type GuestResult } from '../../build/xenhost/index.ts';
-import { linkSomSources } from '../../bench/awfy/lib.ts';
+import { buildBenchImage, driverSource, linkSomSources } from '../../bench/awfy/lib.ts';
 import {
-  benchmarkJobs, buildRepeatImage, collectRows, formatXenTable, jobName, jobOutcome, parseJobName, repeatDriverSource,
+  benchmarkJobs, collectRows, formatXenTable, jobName, jobOutcome, parseJobName,
 } from '../../bench/awfy/xen-lib.ts';
 
 const FIXTURE = 'test/bench/fixtures/awfy-mini/benchmarks/SOM';
@@ -80,9 +80,10 @@ test('report of a dom0 job: exited with its status and output, or timed out', ()
 });
 
 test('AWFY in Xen: driver, ABBA job order, outcomes, best of rounds, table', () => {
-  assert.match(repeatDriverSource('Sieve', { inner: 3, reps: 2 }), /1 to: 2 do: \[:i \| \(bench innerBenchmarkLoop: 3\)/);
-  assert.throws(() => repeatDriverSource('Sieve', { inner: 0, reps: 1 }), /bad inner count/);
-  assert.throws(() => repeatDriverSource('x; y', { inner: 1, reps: 1 }), /bad benchmark name/);
+  assert.match(driverSource('Sieve', 3, 2), /1 to: 2 do: \[:i \| \(bench innerBenchmarkLoop: 3\)/);
+  assert.throws(() => driverSource('Sieve', 0, 1), /bad inner iteration count/);
+  assert.throws(() => driverSource('Sieve', 1, 0), /bad repetition count/);
+  assert.throws(() => driverSource('x; y', 1, 1), /bad benchmark name/);
   assert.deepEqual(parseJobName(jobName('CD', 'dom0', 3)), { benchmark: 'CD', place: 'dom0', round: 3 });
   const jobs = benchmarkJobs('Sieve', { kernel: 'k', elf: 'e', image: 'i' }, 2, 64, 60);
   assert.deepEqual(jobs.map((j) => j.name), ['Sieve-dom0-0', 'Sieve-xen-0', 'Sieve-xen-1', 'Sieve-dom0-1']);
@@ -121,7 +122,7 @@ test('one QEMU run: an AWFY-style benchmark verifies as a Xen domU and under Lin
   const counts = { Sieve: { inner: 3, reps: 2 }, Wrong: { inner: 1, reps: 1 } };
   const jobs = Object.entries(counts).flatMap(([name, w]) => {
     const image = join(dir, `${name}.image`);
-    writeFileSync(image, buildRepeatImage([som], name, w, dir));
+    writeFileSync(image, buildBenchImage([som], name, w.inner, dir, w.reps));
     return benchmarkJobs(name, { kernel, elf: elfPath, image }, 1, 64, 120);
   });
   // the dom0 command path itself: status and output (both streams, a file beside it); a command
