@@ -30,6 +30,7 @@ import { crashDomain } from "./shutdown";
 import { earlyConsoleUse } from "./early-console";
 import { consoleInitRing, consoleInitHypercall } from "../drivers/console/console";
 import { xsInit } from "../drivers/xenstore/client";
+import { markPhase, PHASE_ENTRY, PHASE_MEMORY, PHASE_CONSOLE } from "./boot-phases";
 
 let booted = false;
 let isDom0 = false;
@@ -55,6 +56,7 @@ function pfnOfVa(va: i64): u64 { return <u64>(va - VIRT_BASE) >> 12; }
 
 /** Brings the kernel up. Returns normally; the caller (kernel/exports.ts) runs the program. */
 export function boot(): void {
+  markPhase(PHASE_ENTRY);
   const siVa = start_info_va();
   copyStartInfo(siVa, START_INFO_COPY);
   const si = START_INFO_COPY;
@@ -92,6 +94,7 @@ export function boot(): void {
   const modVa = modByPfn ? VIRT_BASE + <i64>(modStart(si) << 12) : <i64>modStart(si);
   check(reclaimBootTrailer(initialEnd, paddingPfn, <i64>mfnList(si), nrPages(si), modVa, <i64>modLen(si)), "reclaim boot trailer");
   check(protectImage(), "protect the image");
+  markPhase(PHASE_MEMORY);
 
   // shared_info, then events and traps.
   check(linearRemap(SHARED_INFO_PAGE, sharedInfoMachineAddress(si) >> 12), "map shared_info");
@@ -107,6 +110,7 @@ export function boot(): void {
     xsInit(XENSTORE_PAGE, storeEvtchn(si), nowNs);
   }
   check(grantTableInit(), "grant table setup");
+  markPhase(PHASE_CONSOLE);
 
   booted = true;
   put("xenolith: kernel up, ");

@@ -3,9 +3,11 @@
 // external semaphore signals raised, clock reads whose TSC was behind Xen's time stamp. Lets a
 // test see from outside that an idle domain sleeps, and what the clock did. A second line
 // tells how much memory the domain used: the native stack's high-water mark and the frames
-// still free, which is what sizing the stack and the domain needs.
+// still free, which is what sizing the stack and the domain needs. A third line gives the boot's
+// phases (kernel/boot-phases.ts).
 
-import { START_INFO_COPY } from "./memory/special-pages";
+import { START_INFO_COPY, SHARED_INFO_PAGE } from "./memory/special-pages";
+import { printPhases } from "./boot-phases";
 import { cmdLine, cmdLineLength, nrPages } from "./abi/start-info";
 import { idleBlocks } from "./sched/idle";
 import { eventsDelivered } from "./events/dispatch";
@@ -67,4 +69,5 @@ export function printStatsIfRequested(): void {
   putDec(<i64>nrPages(START_INFO_COPY));
   put(" pages free");
   putByte(10);
+  printPhases(SHARED_INFO_PAGE);
 }

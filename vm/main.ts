@@ -4,7 +4,7 @@
 
 import { crash, exit, image_size } from "platform";
 import { initializeObjectMemory } from "./objmem/index";
-import { allocPages, freePages } from "./objmem/pages";
+import { allocPages, freePagesZeroed } from "./objmem/pages";
 import { setGrowQuantum } from "./objmem/segments";
 import { loadImage, imageErrorPtr, imageErrorLength } from "./image/index";
 import { initInterpreter, resumeActiveProcess } from "./interp/startup";
@@ -44,7 +44,7 @@ function sizeSpaces(): u32 {
     const need = <usize>eden + 2 * (<usize>eden / 5) + image + quantum + <usize>pages * PAGE_BYTES + (1 << 20);
     const probe = allocPages(need);
     if (probe != 0) {
-      freePages(probe, need);
+      freePagesZeroed(probe, need); // allocPages zeroed it and nothing wrote since: not cleared again when carved
       setGrowQuantum(quantum);
       R.numPages = pages;
       return eden;
@@ -55,13 +55,23 @@ function sizeSpaces(): u32 {
   return EDEN_BYTES >> <u32>(SIZE_STEPS - 1);
 }
 
+/** Start-up phases for a platform that times them: the xen kernel defines the @global
+ *  xenolithBootPhase (kernel/boot-phases.ts, phases 3..6); elsewhere this compiles to nothing. */
+@inline function bootPhase(phase: i32): void {
+  if (isDefined(xenolithBootPhase)) xenolithBootPhase(phase);
+}
+
 export function main(): void {
+  bootPhase(3);
   if (!initializeObjectMemory(sizeSpaces())) vmCrash("cannot reserve new space");
+  bootPhase(4);
   if (!loadImage()) {
     crash(imageErrorPtr(), imageErrorLength());
     return;
   }
+  bootPhase(5);
   initInterpreter();
+  bootPhase(6);
   if (!resumeActiveProcess()) vmCrash("the image's active process has no context that can run");
   interpret();
   exit(0);

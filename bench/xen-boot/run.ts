@@ -4,13 +4,19 @@
 // ramdisk); optionally the smallest memory= that still boots each (a search that tests several
 // sizes per QEMU run). Prints a table; never fails on numbers.
 //
-//   node --import tsx bench/xen-boot/run.ts [--kernel k.elf] [--ramdisk r] [--cmdline ..]
-//        [--runs N] [--min-memory] [--memory-range LO:HI] [--precision MiB] [--json]
-// Without --kernel only the reference guest is measured.
+//   node --import tsx bench/xen-boot/run.ts [--kernel k.elf]... [--ramdisk r] [--cmdline ..]
+//        [--runs N] [--memory MiB] [--no-phases] [--min-memory] [--memory-range LO:HI]
+//        [--precision MiB] [--json]
+// Without --kernel only the reference guest is measured; several --kernel are measured side by
+// side in the same QEMU run (before/after a change). Our kernel is booted with
+// `xenolith.stats` (unless --no-phases) so that it prints its boot phases (kernel/boot-phases.ts):
+// the table then shows where the guest's own time went beside dom0's view, whose first output
+// includes the toolstack's domain build.
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { provisionHost, hostUnavailableReason, type HostFiles } from '../../build/xenhost/provision.ts';
 import { referenceGuest, runGuests, type GuestResult, type GuestSpec } from '../../build/xenhost/run.ts';
+import { parseBootPhases, PHASE_NAMES, type BootPhases } from './phases.ts';
 
 interface Subject {
   label: string;
@@ -22,7 +28,7 @@ interface Subject {
 
 const { values } = parseArgs({
   options: {
-    kernel: { type: 'string' },
+    kernel: { type: 'string', multiple: true },
     ramdisk: { type: 'string' },
     cmdline: { type: 'string', default: 'console=hvc0' },
     memory: { type: 'string', default: '128' },
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     'per-run': { type: 'string', default: '3' },
     'time-limit': { type: 'string', default: '90' },
     json: { type: 'boolean', default: false },
+    'no-phases': { type: 'boolean', default: false },
   },
 });
 
@@ -65,13 +72,14 @@ const subjects: Subject[] = [{
   ramdiskBytes: bytes(host.refInitrd),
   spec: (mem, name) => referenceGuest(host, { memory: mem, name, timeLimitSeconds: timeLimit }),
 }];
-if (values.kernel !== undefined) {
-  const kernel = values.kernel;
+// several --kernel: each measured the same way, interleaved in the same QEMU run (before/after)
+for (const kernel of values.kernel ?? []) {
+  const cmdline = values['no-phases'] || /(^| )xenolith\.stats( |$)/.test(values.cmdline!) ? values.cmdline : `${values.cmdline} xenolith.stats`;
   subjects.push({
     label: kernel,
     kernelBytes: bytes(kernel)!,
     ramdiskBytes: bytes(values.ramdisk),
-    spec: (mem, name) => ({ kernel, ramdisk: values.ramdisk, cmdline: values.cmdline, memory: mem, name, timeLimitSeconds: timeLimit }),
+    spec: (mem, name) => ({ kernel, ramdisk: values.ramdisk, cmdline, memory: mem, name, timeLimitSeconds: timeLimit }),
   });
 }
 
@@ -80,6 +88,16 @@ const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const medianPhases = (all: BootPhases[]): Partial<BootPhases> | null => {
+  if (all.length === 0) return null;
+  const out: Partial<BootPhases> = {};
+  for (const name of PHASE_NAMES) {
+    const m = median(all.map((p) => p[name]).filter((x): x is number => x !== undefined));
+    if (m !== null) out[name] = m;
+  }
+  return out;
 };
 
 // 1. timings: every subject `runs` times, interleaved, in one QEMU run
@@ -104,6 +122,11 @@ const rows = subjects.map((s, i) => {
     firstOutputMs: median(ok.map((g) => g.firstOutputMs).filter((x): x is number => x !== null)),
     poweroffMs: median(ok.map((g) => g.shutdownMs).filter((x): x is number => x !== null)),
     endings: [...new Set(mine.map((g) => g.ending))].join(','),
+    /** median µs from kernel entry per phase, over the boots that printed it */
+    phasesUs: medianPhases(ok.map((g) => parseBootPhases(g.console)).filter((p): p is BootPhases => p !== null)),
+    /** every boot's phases: under a loaded host the guest's vcpu is preempted now and then, and
+     *  the least of the runs is the better estimate of a phase's own cost */
+    phasesUsPerRun: ok.map((g) => parseBootPhases(g.console)).filter((p): p is BootPhases => p !== null),
     minMemoryMiB: null as number | null,
     /** whether minMemoryMiB is the smallest size (the next one down failed or is below xl's 4 MiB) */
     minMemoryExact: false,
@@ -163,4 +186,25 @@ if (values.json) {
   const line = (cells: string[]): string => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
   process.stdout.write(`Xen boot (${timing.accel}, memory=${memory} MiB, median of ${runs}, times from xl create, measured in dom0)\n`);
   process.stdout.write(`${line(header)}\n${table.map(line).join('\n')}\n`);
+  for (const r of rows) {
+    if (r.phasesUs === null) continue;
+    const p = r.phasesUs;
+    // each phase's own duration (from the previous phase), median / least over the runs
+    const own = (q: BootPhases, i: number): number | null => {
+      const a = q[PHASE_NAMES[i]!]; const b = i === 0 ? 0 : q[PHASE_NAMES[i - 1]!];
+      return a === undefined || b === undefined ? null : (a - b) / 1000;
+    };
+    const steps = PHASE_NAMES.map((n, i) => {
+      const xs = r.phasesUsPerRun.map((q) => own(q, i)).filter((x): x is number => x !== null);
+      return i === 0 || xs.length === 0 ? null : `${n} +${median(xs)!.toFixed(1)}/${Math.min(...xs).toFixed(1)}`;
+    }).filter((c): c is string => c !== null);
+    const cells = PHASE_NAMES.filter((n) => p[n] !== undefined).map((n) => `${n} ${(p[n]! / 1000).toFixed(1)}`);
+    // dom0 sees the console's first byte, the kernel's "kernel up" line, printed right after
+    // the console phase: what precedes that phase in dom0's time is the toolstack's share
+    const toolstack = p.console !== undefined && r.firstOutputMs !== null ? r.firstOutputMs - p.console / 1000 : null;
+    const outside = toolstack === null ? '' : `; xl create → kernel entry ≈ ${Math.round(toolstack)} ms (dom0's first output minus the console phase)${
+      p.output !== undefined ? `, → image's first output ≈ ${Math.round(toolstack + p.output / 1000)} ms` : ''}`;
+    process.stdout.write(`${r.kernel} boot phases, ms from kernel entry (guest's Xen system time, median): ${cells.join(', ')}${outside}\n`);
+    process.stdout.write(`  each phase's own ms, median/least of ${r.phasesUsPerRun.length}: ${steps.join(', ')}\n`);
+  }
 }

@@ -1,7 +1,7 @@
 // Lowering: one wasm function body → x86-64, in a single pass over the instructions, with the
 // value stack kept in registers (regalloc.ts), compares fused into branches, constants folded into
 // immediates and addressing modes, and precise trap sites recorded for the signal handlers.
-import { Alu, Assembler, Cond, Reg, Shift, invertCond, mem, type Label, type Mem } from './x64/encoder.ts';
+import { Alu, Assembler, Cond, Reg, Shift, invertCond, mem, ripMem, type Label, type Mem } from './x64/encoder.ts';
 import {
   ENT_CODE, ENT_TYPE, ENT_VMCTX, FRAME_SAVED_VMCTX, MEMBASE, MEM_PAGES, TBL_ELEMS, TBL_SIZE, TRAP,
   TRAP_MESSAGE, VMCTX, VM_MEMBASE, VM_MEMDESC, VM_STACK_LIMIT, XMM_SCRATCH, XMM_SCRATCH2, argOffset,
@@ -50,8 +50,11 @@ interface Ctl {
   /** A block or if with one result and no parameters: every edge to its end delivers the result
    *  in this register (reserved while the block is open) instead of a stack slot. */
   resultReg?: number;
-  /** A top-level loop with its own pinned locals: `inner` inside it, `outer` around it. */
-  region?: { outer: Map<number, number>; inner: Map<number, number> };
+  /** A loop with its own pinned locals: `inner` inside it, `outer` around it. */
+  region?: { outer: Map<number, number>; inner: Map<number, number>; clean: Set<number> };
+  /** The pinned-local assignment where a branch to this frame lands (a loop's own, else the one
+   *  around the block); a branch from code with another assignment moves locals first. */
+  pinnedAt?: Map<number, number>;
   /** A loop `loop (if (head) (then ... br 0 ...))` whose back edges re-evaluate the head (body
    *  offsets [start, end), end = the `if`) and branch straight to the then-arm: one taken branch
    *  per iteration instead of a jump back to the test. */
@@ -78,6 +81,14 @@ const SIGN64 = 0x8000000000000000n;
  *  entry: a loop body under 32 bytes then never straddles a 64-byte line, which on the machines
  *  we measured (AMD EPYC) cost the sieve workload's inner loop about 20%. */
 const LOOP_ALIGN = 32;
+/** Declared locals written before any read (setBeforeRead) are not zeroed in the prologue. */
+export const SKIP_DEAD_ZEROING = true;
+/** Every loop, not only a top-level one, gets its own pinned locals (pinning.ts): the hot locals
+ *  of an inner loop keep registers however many other locals the loop around it uses. */
+export const NESTED_LOOP_REGIONS = true;
+/** Float constants are memory operands [rip + pool] (one load, or none for `x op= c`) instead of
+ *  `mov rax, imm64; movq xmm, rax`. */
+export const FLOAT_CONST_POOL = true;
 /** opcode -> [result type, access size, sign-extending] */
 const LOADS: Record<number, [ValType, 1 | 2 | 4 | 8, boolean]> = {
   0x28: ['i32', 4, false], 0x29: ['i64', 8, false], 0x2a: ['f32', 4, false], 0x2b: ['f64', 8, false],
@@ -114,10 +125,20 @@ class FunctionLowering {
   private maxOut = 0;
   private deadDepth = 0;
   private tables: (() => void)[] = [];
-  /** Local-use weights inside each top-level loop, by the offset of its `loop` opcode. */
+  /** Float constants (by their bits, f32 in the low half) read RIP-relative from after the code. */
+  private floatConsts = new Map<bigint, Label>();
+  private floatConst(bits: bigint): Mem {
+    const key = BigInt.asUintN(64, bits);
+    let l = this.floatConsts.get(key);
+    if (!l) this.floatConsts.set(key, (l = this.asm.label()));
+    return ripMem(l);
+  }
+  /** Local-use weights inside each loop, by the offset of its `loop` opcode. */
   private loopWeights = new Map<number, Float64Array>();
-  /** Index in ctls of the top-level loop being compiled with its own pinned locals. */
-  private regionIndex: number | undefined;
+  /** Locals written inside each loop (local.set / local.tee), by the same offsets. */
+  private loopWrites = new Map<number, Set<number>>();
+  /** The pinned-local assignment in effect (one object per loop region: compared by identity). */
+  private assign = new Map<number, number>();
   private pendingCond: Cond | null = null; // flags hold the i32 on top of the stack
   private name: string;
 
@@ -138,16 +159,41 @@ class FunctionLowering {
       (i) => (i < this.nParams ? mem(Reg.rbp, argOffset(i)) : mem(Reg.rbp, -16 - 8 * (i - this.nParams))),
       (i) => this.localTypes[i],
       this.choosePinned(body.code),
+      FLOAT_CONST_POOL ? (bits) => this.floatConst(bits) : undefined,
     );
   }
 
   /** Picks the locals that live in registers for the whole function (pinning.ts) and weighs
-   *  the uses inside each top-level loop, which gets its own assignment. */
+   *  the uses inside each loop, which gets its own assignment (enterRegion). */
   private choosePinned(code: Uint8Array): Map<number, number> {
     const uses = weighLocalUses(new Reader(code), this.localTypes.length, (op, r) => this.skipImmediates(op, r), (r) => this.skipBlockType(r));
-    if (!uses) return new Map();
+    if (!uses) return this.assign;
     this.loopWeights = uses.loops;
-    return assignPinned(uses.weight, this.localTypes);
+    this.loopWrites = uses.writes;
+    this.assign = assignPinned(uses.weight, this.localTypes);
+    return this.assign;
+  }
+  /** Declared locals that the straight-line start of the body (up to the first branch, `if` or
+   *  `unreachable`) writes before any read: their zero initialisation is dead. */
+  private setBeforeRead(): Set<number> {
+    const p = new Reader(this.r.bytes, this.r.pos), set = new Set<number>(), read = new Set<number>();
+    try {
+      while (p.pos < p.bytes.length) {
+        const op = p.u8();
+        if (op === 0x02 || op === 0x03) this.skipBlockType(p);
+        else if (op === 0x20 || op === 0x21 || op === 0x22) {
+          const i = p.u32();
+          if (op === 0x20) { if (!set.has(i)) read.add(i); }
+          else if (!read.has(i) && i >= this.nParams) set.add(i);
+        } else if (op === 0x0b) continue;
+        else if (op === 0x10 || op === 0x11 || op === 0x1a || op === 0x1b || (op >= 0x23 && op <= 0x24) || (op >= 0x28 && op <= 0xc4))
+          this.skipImmediates(op, p);
+        else break; // control flow, or an instruction this scan does not know
+      }
+    } catch {
+      // malformed: the main pass reports it; what was found so far holds
+    }
+    return set;
   }
   private skipBlockType(r: Reader): void {
     const b = r.bytes[r.pos];
@@ -224,14 +270,18 @@ class FunctionLowering {
     a.movRR(8, Reg.rsp, Reg.rax);
     a.store(8, mem(Reg.rbp, FRAME_SAVED_VMCTX), VMCTX);
     const nDeclared = this.localTypes.length - this.nParams;
+    const setFirst = SKIP_DEAD_ZEROING ? this.setBeforeRead() : new Set<number>();
     if (nDeclared > 0) {
-      a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
       // a pinned local's home is written (calls, loop boundaries) before it is ever read
+      const zeroed: number[] = [];
+      for (let j = 0; j < nDeclared; j++)
+        if (!this.stack.pinned.has(this.nParams + j) && !setFirst.has(this.nParams + j)) zeroed.push(j);
       if (nDeclared <= 16) {
-        for (let j = 0; j < nDeclared; j++)
-          if (!this.stack.pinned.has(this.nParams + j)) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
+        if (zeroed.length) a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
+        for (const j of zeroed) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
       }
       else {
+        a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
         a.lea(8, Reg.rdi, mem(Reg.rbp, -16 - 8 * (nDeclared - 1)));
         a.movRI(Reg.rcx, nDeclared);
         a.repStosq();
@@ -243,7 +293,8 @@ class FunctionLowering {
         // i32 arguments: only the low 4 bytes are defined (registers hold i32 zero-extended)
         if (isFloat(t)) a.movsdLoad(true, reg, this.stack.localAddr(i));
         else a.load(is64(t) ? 8 : 4, reg, this.stack.localAddr(i));
-      } else if (isFloat(t)) a.logic(0x57, false, reg, reg);
+      } else if (setFirst.has(i)) continue;
+      else if (isFloat(t)) a.logic(0x57, false, reg, reg);
       else a.aluRR(Alu.xor, 4, reg, reg);
     }
     const funcEnd = a.label();
@@ -264,6 +315,13 @@ class FunctionLowering {
       a.byte(TRAP[t.kind]);
     }
     for (const emit of this.tables) emit();
+    if (this.floatConsts.size) {
+      a.align(8);
+      for (const [bits, l] of this.floatConsts) {
+        a.bind(l);
+        for (let k = 0n; k < 64n; k += 8n) a.byte(Number((bits >> k) & 0xffn));
+      }
+    }
     let frame = 8 * (1 + nDeclared + this.stack.maxDepth + this.maxOut);
     frame = Math.ceil(frame / 16) * 16;
     a.patch32(frameFix, frame);
@@ -433,7 +491,7 @@ class FunctionLowering {
       return undefined;
     }
     const loop = this.ctls[k - 1 - depth];
-    return loop?.kind === 'loop' && loop.dispatch?.table ? loop : undefined;
+    return loop?.kind === 'loop' && loop.dispatch?.table && loop.pinnedAt === c.pinnedAt ? loop : undefined;
   }
   /** Pops a jump-table index: a pinned local's own register (a zero-extended i32 that flushing
    *  does not change), else the value moved into rcx. */
@@ -458,24 +516,32 @@ class FunctionLowering {
     a.aluRR(Alu.add, 8, Reg.rax, Reg.rdx);
     a.jmpR(Reg.rax);
   }
-  /** At a top-level loop (stack flushed): switch to its own pinned locals. */
+  /** At a loop (stack flushed): switch to its own pinned locals (top-level loops only when
+   *  NESTED_LOOP_REGIONS is off). */
   private enterRegion(c: Ctl): void {
     const w = this.loopWeights.get(this.opOffset);
-    if (!w || this.regionIndex !== undefined) return;
-    const s = this.stack;
-    const outer = new Map(s.pinned);
-    const inner = assignPinned(w, this.localTypes, s.reserved, outer);
+    if (!w || (!NESTED_LOOP_REGIONS && this.ctls.some((k) => k.kind === 'loop'))) return;
+    const outer = this.assign;
+    let inner = assignPinned(w, this.localTypes, this.stack.reserved, outer);
+    if (inner.size === outer.size && [...inner].every(([i, r]) => outer.get(i) === r)) inner = outer;
+    if (inner === outer) return;
     this.movePinned(outer, inner);
-    s.setPinned(inner);
-    c.region = { outer, inner };
-    this.regionIndex = this.ctls.length; // c is pushed next
+    this.setAssign(inner);
+    // locals loaded here that the loop never writes keep their frame homes current
+    const written = this.loopWrites.get(this.opOffset);
+    const clean = new Set([...inner.keys()].filter((i) => outer.get(i) !== inner.get(i) && !written?.has(i)));
+    c.region = { outer, inner, clean };
+  }
+  private setAssign(m: Map<number, number>): void {
+    this.assign = m;
+    this.stack.setPinned(m);
   }
   /** Moves pinned locals between assignments through their frame homes (only `mov`s). */
-  private movePinned(from: Map<number, number>, to: Map<number, number>): void {
+  private movePinned(from: Map<number, number>, to: Map<number, number>, clean?: Set<number>): void {
     const a = this.asm, s = this.stack;
     this.cleanBinds = -1;
     for (const [i, r] of from) {
-      if (to.get(i) === r) continue;
+      if (to.get(i) === r || clean?.has(i)) continue;
       if (isFloat(this.localTypes[i])) a.movsdStore(true, s.localAddr(i), r);
       else a.store(8, s.localAddr(i), r);
     }
@@ -486,17 +552,26 @@ class FunctionLowering {
       else a.load(is64(t) ? 8 : 4, r, s.localAddr(i));
     }
   }
-  /** Does a branch to c leave the current top-level loop for code outside it? (Branches to the
-   *  function's end need nothing: pinned locals are dead there.) */
+  /** Does a branch to c land where other locals are pinned (it leaves a loop region)? (Branches
+   *  to the function's end need nothing: pinned locals are dead there.) */
   private isExit(c: Ctl): boolean {
-    if (this.regionIndex === undefined) return false;
-    const k = this.ctls.indexOf(c);
-    return k > 0 && k < this.regionIndex;
+    return c !== this.ctls[0] && c.pinnedAt !== undefined && c.pinnedAt !== this.assign;
   }
   private emitExit(c: Ctl): void {
-    if (!this.isExit(c)) return;
-    const region = this.ctls[this.regionIndex!].region!;
-    this.movePinned(region.inner, region.outer);
+    if (this.isExit(c)) this.movePinned(this.assign, c.pinnedAt!, this.innermostRegion()?.clean);
+  }
+  /** The region of the innermost open loop that has one (its assignment is the current one). */
+  private innermostRegion(): Ctl['region'] {
+    for (let k = this.ctls.length - 1; k >= 0; k--) if (this.ctls[k].region) return this.ctls[k].region;
+    return undefined;
+  }
+  /** Emits code that runs where c's branch lands (a back edge's head) under c's assignment. */
+  private underAssign(c: Ctl, emit: () => void): void {
+    if (!this.isExit(c)) return emit();
+    const here = this.assign;
+    this.setAssign(c.pinnedAt!);
+    emit();
+    this.setAssign(here);
   }
   /** Stores the function's results (the top values) in the result area [rbp+16+8i] for a branch
    *  that leaves the function. One result goes straight from where it lives (the values below it
@@ -623,6 +698,7 @@ class FunctionLowering {
           c.target = c.end;
           this.reserveResult(c);
         }
+        c.pinnedAt = this.assign;
         this.ctls.push(c);
         return;
       }
@@ -640,6 +716,7 @@ class FunctionLowering {
           top.rotate.ifCtl = c;
         }
         this.reserveResult(c);
+        c.pinnedAt = this.assign;
         this.ctls.push(c);
         return;
       }
@@ -677,8 +754,8 @@ class FunctionLowering {
         if (!delivered) this.moveBranchValues(c);
         else this.emitExit(c);
         const via = c.dispatch?.table ? c : this.dispatchAfter(c);
-        if (c.rotate?.body) this.rotatedBackEdge(c);
-        else if (via) this.dispatchBackEdge(via);
+        if (c.rotate?.body) this.underAssign(c, () => this.rotatedBackEdge(c));
+        else if (via) this.underAssign(via, () => this.dispatchBackEdge(via));
         else {
           this.threadHere(c.target);
           a.jmp(c.target);
@@ -917,7 +994,7 @@ class FunctionLowering {
 
   private endBlock(c: Ctl): void {
     const a = this.asm;
-    if (c.region && !c.unreachable) this.movePinned(c.region.inner, c.region.outer);
+    if (c.region && !c.unreachable) this.movePinned(c.region.inner, c.region.outer, c.region.clean);
     this.ctls.pop();
     if (c.kind === 'if' && !c.hadElse) a.bind(c.elseLabel!);
     a.bind(c.end);
@@ -926,10 +1003,7 @@ class FunctionLowering {
       this.stack.unreserve(c.results[0], c.resultReg);
       this.stack.pushReg(c.results[0], c.resultReg); // the value now owns the register
     } else this.stack.resetTo(c.height, c.results);
-    if (c.region) {
-      this.stack.setPinned(c.region.outer);
-      this.regionIndex = undefined;
-    }
+    if (c.region) this.setAssign(c.region.outer);
   }
 
   private skipImmediates(op: number, r: Reader = this.r): void {
@@ -1286,6 +1360,14 @@ class FunctionLowering {
     a.aluRR(Alu.sub, 8, start, len);
     a.load(8, Reg.rax, mem(Reg.rax, TBL_ELEMS));
   }
+  /** Before a bulk memory operation loads its three operands into rcx/rdx/rsi/rdi: the values
+   *  under them and those of them in registers go to their slots; constants and local reads stay
+   *  as they are (no round trip through a slot). */
+  private flushForBulk(): void {
+    const s = this.stack, base = s.length - 3;
+    s.flushBelow(base);
+    for (let d = base; d < s.length; d++) if (s.vals[d].loc.k === 'reg') s.store(d);
+  }
   /** memmove of rcx bytes from rsi to rdi (native pointers); x64/memmove.ts. */
   private memmove(): void {
     emitMemmove(this.asm, XMM_SCRATCH, XMM_SCRATCH2);
@@ -1332,7 +1414,7 @@ class FunctionLowering {
       }
       case 10: { // memory.copy dst src n
         r.u8(); r.u8();
-        s.flush();
+        this.flushForBulk();
         s.popInto(Reg.rcx);
         s.popInto(Reg.rsi); // src
         s.popInto(Reg.rdi); // dst
@@ -1424,7 +1506,7 @@ class FunctionLowering {
       }
       case 11: { // memory.fill dst val n
         r.u8();
-        s.flush();
+        this.flushForBulk();
         s.popInto(Reg.rcx);
         s.popInto(Reg.rdx);
         s.popInto(Reg.rdi);
@@ -1841,8 +1923,11 @@ class FunctionLowering {
       const b = s.popOperand();
       let src: number | Mem;
       if (typeof b.op === 'bigint') {
-        s.load(b.v, XMM_SCRATCH);
-        src = XMM_SCRATCH;
+        if (FLOAT_CONST_POOL) src = this.floatConst(b.op);
+        else {
+          s.load(b.v, XMM_SCRATCH);
+          src = XMM_SCRATCH;
+        }
       } else src = b.op;
       const into = this.computeIntoPinned(t, b);
       const { r: x } = into ? { r: into.r } : s.popReg();

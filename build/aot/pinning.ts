@@ -1,29 +1,55 @@
 // Which locals live in registers ("pinned"), and where. A pre-pass over the body weighs each
 // local's uses (8x per loop nesting level). The whole function gets one assignment from all its
-// uses; each top-level loop (a loop not inside another loop) gets its own from the uses inside
-// it, keeping a local in the same register as outside where it can, so that entering and leaving
-// the loop moves few values between registers and frame homes (lower.ts emits those moves).
+// uses; each loop gets its own from the uses inside it (nested loops too: an inner loop's hot
+// locals are not crowded out by the rest of the outer loop), keeping a local in the same
+// register as around the loop where it can, so that entering and leaving the loop moves few
+// values between registers and frame homes (lower.ts emits those moves).
 import { Reg } from './x64/encoder.ts';
 import { isFloat } from './regalloc.ts';
 import type { ValType } from './wasm/module.ts';
 import type { Reader } from './body-reader.ts';
 
 /** Registers that may hold pinned locals, in order of preference (all from the value-stack
- *  pools of abi.ts; rsi, rdi and xmm0–xmm5 always stay with the value stack). */
+ *  pools of abi.ts; rsi, rdi and xmm0–xmm3 always stay with the value stack: float expressions
+ *  rarely need more than four registers, nbody's loops need ten float locals). */
 export const PINNED_GPRS: Reg[] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r11, Reg.r10, Reg.r9, Reg.r8];
-export const PINNED_XMMS: number[] = [13, 12, 11, 10, 9, 8, 7, 6];
+export const PINNED_XMMS: number[] = [13, 12, 11, 10, 9, 8, 7, 6, 5, 4];
 /** A local is pinned only when its weight reaches PIN_WEIGHT; the GPRs from index PIN_LAST_FROM
- *  on go only to locals of weight PIN_WEIGHT_LAST (used in a loop), since each one taken leaves
- *  the value stack fewer registers. */
+ *  on (the XMMs from PIN_LAST_FROM_XMM on) go only to locals of weight PIN_WEIGHT_LAST (used in a
+ *  loop), since each one taken leaves the value stack fewer registers. */
 const PIN_WEIGHT = 6;
 const PIN_WEIGHT_LAST = 64;
 const PIN_LAST_FROM = 5;
+const PIN_LAST_FROM_XMM = 8;
 
 export interface LocalUses {
   /** Weight of each local over the whole body. */
   weight: Float64Array;
-  /** Per top-level loop, by the body offset of its `loop` opcode: weights of uses inside it. */
+  /** Per loop, by the body offset of its `loop` opcode: weights of uses inside it. */
   loops: Map<number, Float64Array>;
+  /** Per loop, by the same offsets: the locals written inside it. */
+  writes: Map<number, Set<number>>;
+}
+
+/** Opcodes that may make up the head of an interpreter loop: block, locals, globals, constants,
+ *  loads and numeric instructions. */
+const HEAD_OPS = (op: number) =>
+  op === 0x02 || (op >= 0x20 && op <= 0x24) || (op >= 0x28 && op <= 0x35) || (op >= 0x41 && op <= 0xc4);
+
+/** A loop head ending in a br_table (an interpreter's dispatch) runs once per iteration, as often
+ *  as all the handlers it selects together, and lower.ts replicates it at every handler's back
+ *  edge: its uses weigh once more per distinct target (the loop's weight per use each). */
+function dispatchHead(r: Reader, head: number[], open: Float64Array[], weight: Float64Array): void {
+  const at = r.pos;
+  const n = r.u32();
+  const targets = new Set<number>();
+  for (let k = 0; k <= n; k++) targets.add(r.u32());
+  r.pos = at;
+  const w = 8 ** Math.min(open.length, 6) * (targets.size - 1);
+  for (const i of head) {
+    weight[i] += w;
+    for (const inLoop of open) inLoop[i] += w;
+  }
 }
 
 /** Weighs local uses; `skip` skips an opcode's immediates, `skipBlockType` a block type. Returns
@@ -36,39 +62,50 @@ export function weighLocalUses(
 ): LocalUses | undefined {
   const weight = new Float64Array(nLocals);
   const loops = new Map<number, Float64Array>();
-  const blocks: { loop: boolean; top?: boolean }[] = [];
-  let loopDepth = 0;
-  let inLoop: Float64Array | undefined;
+  const blocks: { loop?: Float64Array }[] = [];
+  const writes = new Map<number, Set<number>>();
+  const open: Float64Array[] = []; // weights of the loops around the current position
+  const openWrites: Set<number>[] = [];
+  // the locals read or written so far in the head of the innermost loop (straight-line code and
+  // `block`s from its start), while that head may still end in a dispatching br_table
+  let head: number[] | undefined;
   try {
     while (r.pos < r.bytes.length) {
       const at = r.pos;
       const op = r.u8();
+      if (head && !HEAD_OPS(op)) {
+        if (op === 0x0e) dispatchHead(r, head, open, weight);
+        head = undefined;
+      }
       if (op === 0x02 || op === 0x03 || op === 0x04) {
         skipBlockType(r);
-        const top = op === 0x03 && loopDepth === 0;
-        blocks.push({ loop: op === 0x03, top });
-        if (top) {
-          inLoop = new Float64Array(nLocals);
+        if (op === 0x03) {
+          const inLoop = new Float64Array(nLocals);
           loops.set(at, inLoop);
-        }
-        if (op === 0x03) loopDepth++;
+          open.push(inLoop);
+          const w = new Set<number>();
+          writes.set(at, w);
+          openWrites.push(w);
+          head = [];
+          blocks.push({ loop: inLoop });
+        } else blocks.push({});
       } else if (op === 0x0b) {
-        const b = blocks.pop();
-        if (b?.loop) loopDepth--;
-        if (b?.top) inLoop = undefined;
+        if (blocks.pop()?.loop) (open.pop(), openWrites.pop());
       } else if (op === 0x20 || op === 0x21 || op === 0x22) {
         const i = r.u32();
         if (i < nLocals) {
-          const w = 8 ** Math.min(loopDepth, 6);
+          const w = 8 ** Math.min(open.length, 6);
           weight[i] += w;
-          if (inLoop) inLoop[i] += w;
+          for (const inLoop of open) inLoop[i] += w;
+          if (op !== 0x20) for (const written of openWrites) written.add(i);
+          head?.push(i);
         }
       } else skip(op, r);
     }
   } catch {
     return undefined;
   }
-  return { weight, loops };
+  return { weight, loops, writes };
 }
 
 /**
@@ -93,7 +130,7 @@ export function assignPinned(
   let nG = 0, nX = 0;
   for (const i of rank) {
     if (isFloat(types[i])) {
-      if (nX < xmms.length) (chosen.push(i), nX++);
+      if (nX < xmms.length && (nX < PIN_LAST_FROM_XMM || weight[i] >= lastWeight)) (chosen.push(i), nX++);
     } else if (nG < gprs.length && (nG < PIN_LAST_FROM || weight[i] >= lastWeight)) (chosen.push(i), nG++);
   }
   const out = new Map<number, number>();

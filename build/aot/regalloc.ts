@@ -38,6 +38,8 @@ export class ValueStack {
     readonly localAddr: (i: number) => Mem,
     readonly localType: (i: number) => ValType,
     pinned: Map<number, number> = new Map(),
+    /** Where a float constant's bits live in memory (a RIP-relative pool), if anywhere. */
+    readonly floatConst?: (bits: bigint) => Mem,
   ) {
     for (const [i, r] of pinned) this.pinned.set(i, r);
     this.freeGpr = [];
@@ -141,6 +143,7 @@ export class ValueStack {
       case 'const':
         if (f) {
           if (v.loc.bits === 0n) a.logic(0x57, false, r, r);
+          else if (this.floatConst) a.movsdLoad(v.t === 'f64', r, this.floatConst(v.loc.bits));
           else {
             a.movRI(Reg.rax, v.loc.bits);
             a.movqXR(v.t === 'f64', r, Reg.rax);

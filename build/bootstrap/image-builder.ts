@@ -13,6 +13,7 @@ import {
 } from './spur-heap.ts';
 import { isSomCompatPackage, readSomDirectory } from './som/directory.ts';
 import { shadowLibraryClasses } from './som/library-names.ts';
+import { characterTables } from './unicode-tables.ts';
 import { readTonelDirectory, type TonelClass, type TonelMethod, type TonelPackage } from './tonel.ts';
 
 export const KERNEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../smalltalk');
@@ -110,13 +111,19 @@ class HashGenerator {
   }
 }
 
-/** Content hash shared with String>>stringHash in smalltalk/. */
-export function stringHash(bytes: Uint8Array | string): number {
+/** Content hash shared with String>>stringHash in smalltalk/: over code points, so that a
+ * WideSymbol hashes as its characters do (a string argument is read as code points, a byte
+ * array as Latin-1 characters). */
+export function stringHash(chars: Uint8Array | string): number {
   let h = 0;
-  const b = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
-  for (const x of b) h = (h * 31 + x) % 0x40000000;
+  const cps = typeof chars === 'string' ? [...chars].map((ch) => ch.codePointAt(0)!) : chars;
+  for (const x of cps) h = (h * 31 + x) % 0x40000000;
   return h;
 }
+
+// Computed once per process: a scan of every code point takes a few hundred milliseconds.
+let unicodeTablesCache: Map<string, number[]> | undefined;
+const unicodeTables = (): Map<string, number[]> => (unicodeTablesCache ??= characterTables());
 
 function pow2AtLeast(n: number): number {
   let c = 1;
@@ -160,6 +167,21 @@ export class ImageBuilder {
     return o;
   }
 
+  /** Character's Unicode tables (build/bootstrap/unicode-tables.ts), into the class variables
+   * of those names that Character declares, each a WordArray. */
+  private fillCharacterTables(): void {
+    const ch = this.classes.get('Character');
+    if (!ch) return;
+    const tables = [...unicodeTables()].filter(([name]) => ch.pool.has(name));
+    if (tables.length === 0) return;
+    if (!this.classes.has('WordArray')) throw errorAt(ch.def.file, ch.def.pos, 'Character\'s Unicode tables need the class WordArray');
+    for (const [name, words] of tables) {
+      const o = this.alloc('WordArray', Format.words32, `Character ${name}`);
+      o.data = new Uint8Array(Uint32Array.from(words).buffer);
+      ch.pool.get(name)!.slots[1] = o;
+    }
+  }
+
   private cls(name: string): ClassInfo {
     const c = this.classes.get(name);
     if (!c) throw new Error(`class ${name} is not defined`);
@@ -188,10 +210,18 @@ export class ImageBuilder {
   symbol(s: string): HeapObject {
     let sym = this.symbols.get(s);
     if (!sym) {
-      const bytes = Buffer.from(s, 'latin1');
-      if (bytes.toString('latin1') !== s) throw new Error(`symbol #${s} is not Latin-1`);
-      sym = this.alloc('ByteSymbol', Format.bytes, `#${s}`);
-      sym.data = new Uint8Array(bytes);
+      const cps = [...s].map((ch) => ch.codePointAt(0)!);
+      if (cps.every((cp) => cp <= 255)) {
+        sym = this.alloc('ByteSymbol', Format.bytes, `#${s}`);
+        sym.data = Uint8Array.from(cps);
+      } else {
+        // As Symbol class>>intern: does at run time: a WideSymbol when a ByteSymbol cannot
+        // hold the characters; interned once here, so `'…' asSymbol` finds this one.
+        if (!this.classes.has('WideSymbol')) throw new Error(`symbol #${s} needs WideSymbol, which is not defined`);
+        if (cps.some((cp) => cp >= 0xd800 && cp <= 0xdfff)) throw new Error(`symbol #${s} holds a lone surrogate`);
+        sym = this.alloc('WideSymbol', Format.words32, `#${s}`);
+        sym.data = new Uint8Array(Uint32Array.from(cps).buffer);
+      }
       this.symbols.set(s, sym);
     }
     return sym;
@@ -685,6 +715,8 @@ export class ImageBuilder {
     const specialObjects = this.array(soa);
     specialObjects.note = 'special objects array';
 
+    this.fillCharacterTables();
+
     // Symbol table (Symbol class variable SymbolTable): open addressing by String>>stringHash.
     const symbolClass = this.cls('Symbol');
     const tableAssoc = symbolClass.pool.get('SymbolTable');
@@ -692,8 +724,8 @@ export class ImageBuilder {
     const all = [...this.symbols.values()];
     const cap = pow2AtLeast(Math.max(64, all.length * 2));
     const table: Oop[] = new Array<Oop>(cap).fill(this.nil);
-    for (const s of all) {
-      let i = stringHash(s.data!) % cap;
+    for (const [text, s] of this.symbols) {
+      let i = stringHash(text) % cap;
       while (table[i] !== this.nil) i = (i + 1) % cap;
       table[i] = s;
     }

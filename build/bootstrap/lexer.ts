@@ -24,13 +24,13 @@ export type Token =
 const BINARY_CHARS = '~!@%&*-+=\\|?/><,';
 export const isBinaryChar = (c: string): boolean => c !== '' && BINARY_CHARS.includes(c);
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
-// Letters as the image's Character>>isLetter knows them: Unicode letters of ASCII, Latin-1,
-// Latin Extended-A/B, Greek and Coptic, and Cyrillic (U+0000..U+04FF without U+0250..U+036F),
-// so that what the bootstrapper accepts the in-image compiler accepts too.
+// Letters as the image's Character>>isLetter knows them: Unicode letters (general category L),
+// so that what the bootstrapper accepts the in-image compiler accepts too. The text is read by
+// UTF-16 code unit, so letters beyond the BMP are not accepted here.
+const LETTER = /^\p{L}$/u;
 const isLetter = (c: string): boolean => {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_') return true;
-  const v = c === '' ? 0 : c.charCodeAt(0);
-  return v >= 0x80 && v < 0x500 && (v < 0x250 || v >= 0x370) && /\p{L}/u.test(c);
+  return c !== '' && c.charCodeAt(0) >= 0x80 && LETTER.test(c);
 };
 const isIdentChar = (c: string): boolean => isLetter(c) || isDigit(c);
 
@@ -109,8 +109,9 @@ export class Lexer {
     }
     if (isBinaryChar(c)) {
       this.pos++;
-      // A '-' after the first character starts a negative literal (x+-1), so it ends the selector.
-      while (isBinaryChar(this.ch()) && this.ch() !== '-') this.pos++;
+      // As in Squeak, a '-' after the first character ends the selector only when a digit follows
+      // (x+-1 is x + -1); otherwise it is part of it (-->, --).
+      while (isBinaryChar(this.ch()) && !(this.ch() === '-' && isDigit(this.ch(this.pos + 1)))) this.pos++;
       return { t: 'binary', v: this.text.slice(start, this.pos), pos: start, end: this.pos };
     }
     this.fail(start, `unexpected character ${JSON.stringify(c)}`);

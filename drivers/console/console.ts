@@ -9,6 +9,7 @@ import { notify } from "../../kernel/events/channel-ops";
 import { bindHandler } from "../../kernel/events/dispatch";
 import { waitForEvents } from "../../kernel/sched/idle";
 import { setLogSink } from "../../kernel/log";
+import { markOutput } from "../../kernel/boot-phases";
 import { raiseSignal, MAX_SIGNAL_INDEX } from "../../kernel/events/signals";
 import { setShutdownFlush } from "../../kernel/shutdown";
 import { consoleRingWrite, consoleRingRead, consoleRingOutPending, consoleRingInPending, RING_CORRUPT } from "./ring";
@@ -90,6 +91,7 @@ function deadline(): i64 {
  *  counted as dropped). Returns the bytes written. */
 export function consoleWrite(ptr: usize, len: i32): i32 {
   if (len <= 0) return 0;
+  markOutput();
   if (mode != CONSOLE_MODE_RING) {
     if (mode == CONSOLE_MODE_BROKEN) { dropped += <u64>len; return 0; }
     const rc = console_io(CONSOLEIO_write, len, ptr);

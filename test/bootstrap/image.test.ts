@@ -44,6 +44,14 @@ Demo >> wide [
 	^ 'snow \u2603'
 ]
 
+Demo >> wideSymbol [
+	^ #日本語
+]
+
+Demo >> привет: x [
+	^ #日本語 -> #'a ☃'
+]
+
 Demo >> blocks [
 	| x |
 	x := 0.
@@ -233,6 +241,20 @@ test('strings beyond Latin-1 become WideStrings of 32-bit code points', () => {
   assert.equal(img.stringOf(s), 'snow \u2603');
 });
 
+test('symbols beyond Latin-1 become WideSymbols, interned once, and name selectors', () => {
+  const methods = img.methods(img.findClass('Demo'));
+  const lit = img.compiledCode(methods.get('wideSymbol')!).literals[0];
+  const sym = img.object(lit);
+  assert.equal(img.classNameOf(lit), 'WideSymbol');
+  assert.equal(img.stringOf(sym), '日本語');
+  assert.equal(sym.format, 11, '3 code points = 2 slots, one half unused');
+  const greet = methods.get('привет:');
+  assert.ok(greet, 'the Cyrillic selector is in the method dictionary');
+  assert.ok(img.compiledCode(greet).literals.includes(lit), 'the same literal in another method is the same object');
+  const wide = img.objects.filter((o) => o.classIndex === img.findClass('WideSymbol').hash).map((o) => img.stringOf(o));
+  assert.deepEqual(wide.sort(), ['a ☃', 'привет:', '日本語']);
+});
+
 test('startup: Processor activeProcess runs Startup class>>run; StartupEntry names the entry', () => {
   const soa = hello.specialObjects;
   const assoc = hello.slotObject(soa, 3);
@@ -275,9 +297,11 @@ test('the symbol table holds every symbol at its String>>stringHash slot', () =>
     if (a !== img.nil && img.describe(img.slot(img.object(a), 0)) === '#SymbolTable') table = img.slotObject(img.object(a), 1);
   }
   assert.ok(table);
-  const symbols = img.objects.filter((o) => o.classIndex === img.findClass('ByteSymbol').hash);
+  const symbolClasses = [img.findClass('ByteSymbol').hash, img.findClass('WideSymbol').hash];
+  const symbols = img.objects.filter((o) => symbolClasses.includes(o.classIndex));
+  assert.ok(symbols.some((o) => o.classIndex === symbolClasses[1]), 'wide symbols are in the table too');
   for (const s of symbols) {
-    let i = stringHash(img.bytesOf(s)) % table.numSlots;
+    let i = stringHash(img.stringOf(s)) % table.numSlots;
     while (img.slot(table, i) !== s.oop) {
       assert.notEqual(img.slot(table, i), img.nil, `#${img.stringOf(s)} missing`);
       i = (i + 1) % table.numSlots;

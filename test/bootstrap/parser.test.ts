@@ -113,6 +113,10 @@ test('message precedence: unary > binary > keyword, parentheses, negative litera
   assert.equal(show(expr('a at: 1 put: (b at: 2)')), '(a at:put: 1 (b at: 2))');
   assert.equal(show(expr('x := y := 3 + 4')), '(x := (y := (3 + 4)))');
   assert.equal(show(expr('a ->b')), '(a -> b)');
+  // as in Squeak, '-' inside a binary selector ends it only before a digit
+  assert.equal(show(expr('3--2')), '(3 - -2)');
+  assert.equal(show(expr('x+-1')), '(x + -1)');
+  assert.equal(show(expr('a --> b -- c')), '((a --> b) -- c)');
 });
 
 test('cascades, brace arrays, blocks with args and temps', () => {
@@ -179,8 +183,9 @@ test('the scanner reports token positions', () => {
   assert.deepEqual(kinds, ['ident@0', ':=@2', '#(@5', 'number@7', ')@8', 'binary@10', 'ident@16']);
 });
 
-// Character>>isLetter in the image knows the same letters (ASCII, Latin-1, Latin Extended-A/B,
-// Greek, Cyrillic); the in-image compiler's tests are in smalltalk-tests/Library-Tests/CharacterTest.
+// Character>>isLetter in the image knows the same letters (Unicode general category L, from
+// the bootstrapper's tables); the in-image compiler's tests are in
+// smalltalk-tests/Library-Tests/CharacterTest.
 test('letters beyond ASCII in identifiers, keywords, selectors and symbols', () => {
   const m = method('λ: é with: жук | ωμέγα _ß | ωμέγα := é + жук. ^ #λx:ÿ: -> #Ωmega');
   assert.equal(m.selector, 'λ:with:');
@@ -190,8 +195,13 @@ test('letters beyond ASCII in identifiers, keywords, selectors and symbols', () 
   assert.equal(show(expr('ÀÉ δ: Ё')), '(ÀÉ δ: Ё)');
   // a number followed by a letter is still an error, whatever the script
   assert.match(errorOf(() => expr('3λ')).message, /bad character "λ" in number literal/);
-  // not letters: the multiplication sign, the Greek question mark, letters of later scripts
+  // letters of any script: CJK, Hebrew, Armenian, Devanagari (its digits are neither letters
+  // nor, in names and number literals, digits: those stay ASCII)
+  assert.equal(show(expr('中文 שלום: Աբ')), '(中文 שלום: Աբ)');
+  assert.equal(show(expr('#日本語')), '#日本語');
+  assert.match(errorOf(() => expr('क१')).message, /test.st:1:2: unexpected character "१"/);
+  // not letters: the multiplication sign, the Greek question mark, the euro sign
   assert.match(errorOf(() => expr('a × b')).message, /test.st:1:3: unexpected character "×"/);
   assert.match(errorOf(() => expr('a\u037e b')).message, /test.st:1:2: unexpected character "\u037e"/);
-  assert.match(errorOf(() => expr('中 foo')).message, /test.st:1:1: unexpected character "中"/);
+  assert.match(errorOf(() => expr('€ foo')).message, /test.st:1:1: unexpected character "€"/);
 });

@@ -23,7 +23,7 @@ test('a CompiledMethod made by primitive 79 runs through primitive 188', () => {
   assert.ok(existsSync(bin), 'bin/xenolith.js missing');
   const r = spawnSync(process.execPath, [bin, 'run', '-q', '--eval', script], { encoding: 'utf8', timeout: 120000, input: '' });
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.stdout.trim(), "{42. 2. 27. 'newMethod:header: failed (bad size or header)'}");
+  assert.equal(r.stdout.trim(), "#(42 2 27 'newMethod:header: failed (bad size or header)')");
 });
 
 test('ConsoleLineReader reads stdin a line at a time (CRLF, last unterminated line, end)', () => {
@@ -32,5 +32,5 @@ test('ConsoleLineReader reads stdin a line at a time (CRLF, last unterminated li
     '| r | r := ConsoleLineReader new. {r nextLine. r nextLine. r nextLine. r nextLine}'],
   { encoding: 'utf8', timeout: 120000, input: 'abc\r\ndef\nlast' });
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.stdout.trim(), "{'abc'. 'def'. 'last'. nil}");
+  assert.equal(r.stdout.trim(), "#('abc' 'def' 'last' nil)");
 });

@@ -6,7 +6,8 @@
 // guest, the domain's first wait included; a VM crash showing its Smalltalk stack and the domain
 // seen as crashed; console input read by the image's ConsoleLineReader, woken by the console
 // event channel through an external semaphore; the class library's SUnit suite, its counts read
-// back from the guest's console.
+// back from the guest's console; hello's boot phases (xenolith.stats), ordered and consistent
+// with dom0's times.
 // Skips with the reason when the host cannot be provisioned or XENOLITH_SKIP_XEN_HOST=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import { buildXenApp } from '../../build/pipeline/xen-app.ts';
 import { hostUnavailableReason, runGuests, type GuestResult } from '../../build/xenhost/index.ts';
 import { buildTestImage, parseJsonReport } from '../../build/cli/commands/test.ts';
 import { SpurBuilder } from '../vm/helpers/spur-builder.ts';
+import { parseBootPhases, PHASE_NAMES } from '../../bench/xen-boot/phases.ts';
 
 const QUIT_CLASS = `Class { #name : #XQuit, #superclass : #Object, #category : #'X-Quit' }
 
@@ -166,7 +168,8 @@ test(`Smalltalk on Xen: hello (embedded, as boot module, in a ${SMALL_MEMORY_MIB
   const vm = await kernel(hello, 'vm.xen', false);
   const helloKernel = await kernel(hello, 'hello.xen');
   const guests = [
-    { name: 'hello', kernel: helloKernel },
+    // xenolith.stats: also the boot's phases (kernel/boot-phases.ts), at poweroff
+    { name: 'hello', kernel: helloKernel, cmdline: 'xenolith.stats' },
     { name: 'module', kernel: vm, ramdisk: hello },
     { name: 'quit', kernel: vm, ramdisk: quit },
     { name: 'sleep', kernel: vm, ramdisk: sleep, cmdline: 'xenolith.stats' },
@@ -193,6 +196,22 @@ test(`Smalltalk on Xen: hello (embedded, as boot module, in a ${SMALL_MEMORY_MIB
     assert.equal(r.exitStatus, 0, show(r));
     assert.match(r.console, /Hello from Smalltalk on Xenolith!\n1000 factorial has 2568 digits\nsum of its digits: 10539\n/, show(r));
   }
+  // every phase from kernel entry to the image's first output, in order, and consistent with
+  // what dom0 saw: the kernel's first line comes right after the console phase, so dom0 (timing
+  // from before xl create, in 10 ms steps) cannot have seen it earlier; the image's first
+  // output comes before the poweroff dom0 saw
+  const h = g.get('hello')!;
+  const phases = parseBootPhases(h.console);
+  assert.ok(phases, show(h));
+  t.diagnostic(`hello boot phases (ms from kernel entry): ${PHASE_NAMES.map((n) => `${n} ${((phases[n] ?? NaN) / 1000).toFixed(1)}`).join(', ')}`);
+  const us = PHASE_NAMES.map((n) => phases[n]);
+  assert.ok(us.every((x) => x !== undefined), `a phase is missing: ${JSON.stringify(phases)}`);
+  assert.equal(us[0], 0, JSON.stringify(phases));
+  for (let i = 1; i < us.length; i++) assert.ok(us[i]! >= us[i - 1]!, `phase ${PHASE_NAMES[i]} before ${PHASE_NAMES[i - 1]}: ${JSON.stringify(phases)}`);
+  assert.ok(us.at(-1)! > us[3]!, `the image's output took no time after VM entry: ${JSON.stringify(phases)}`);
+  assert.ok(h.firstOutputMs !== null && phases.console! / 1000 <= h.firstOutputMs + 10, `console phase ${phases.console} us, dom0 saw output at ${h.firstOutputMs} ms`);
+  assert.ok(h.shutdownMs !== null && phases.output! / 1000 < h.shutdownMs, `output phase ${phases.output} us, dom0 saw poweroff at ${h.shutdownMs} ms`);
+
   const q = g.get('quit')!;
   assert.equal(q.ending, 'poweroff', show(q));
   assert.equal(q.exitStatus, 3, show(q));

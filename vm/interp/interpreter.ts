@@ -15,7 +15,7 @@ import {
   CTX_SENDER, CTX_METHOD, CTX_RECEIVER, CTX_CLOSURE, CLOSURE_OUTER, CLOSURE_STARTPC, CLOSURE_METHOD,
   CLOSURE_NUMARGS, CLOSURE_COPIED, FULL_CLOSURE_RECEIVER, FULL_CLOSURE_COPIED, MSG_SELECTOR, MSG_ARGS,
   MSG_LOOKUP_CLASS, ASSOC_VALUE, hdrNumLiterals, hdrNumTemps, hdrNumArgs, hdrIsSista, hdrHasPrimitive,
-  CLASS_SUPERCLASS,
+  CLASS_SUPERCLASS, CLASS_FORMAT,
 } from "./layout";
 import {
   ensureFrameContext, contextFetch, contextStore, isContext, saveRegisters, loadRegistersFromPage,
@@ -23,18 +23,19 @@ import {
 } from "./frames";
 import {
   nilOop, falseOop, trueOop, splObj, classAtIndex, classOfOop, storePtr, methodHeader,
-  instantiateClass, pushRemap, popRemap, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS,
+  instantiateClass, pushRemap, popRemap, storePtrInline, contextClassIndex, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS,
   SO_SELECTOR_DNU, SO_SELECTOR_CANNOT_RETURN, SO_SELECTOR_MUST_BE_BOOLEAN, SO_CLASS_ARRAY,
   SO_CLASS_MESSAGE, SO_CLASS_BLOCK_CLOSURE, SO_CLASS_FULL_BLOCK_CLOSURE, SO_SELECTOR_ABOUT_TO_RETURN,
   SO_SELECTOR_ATTEMPT_TO_ASSIGN, SO_SELECTOR_RUN_WITH_IN, SO_SELECTOR_UNKNOWN_BYTECODE,
 } from "./heap";
-import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, slotFor, CACHE_CLASS, CACHE_METHOD, CACHE_PRIM } from "./lookup";
+import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, slotFor, partnerOf, cacheSwapWithPartner, CACHE_CLASS, CACHE_METHOD, CACHE_PRIM } from "./lookup";
 import { vmCrash, vmCrashN } from "./crash";
 import { callPrimitive } from "../prims/table";
 import { floatSpecial } from "./floatfast";
 import { SETTER_BASE, setterPrimitiveOf, setterStore } from "./setters";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
 import { lowSpaceFlag, needGCFlag, rawHashOf } from "../objmem/index";
+import { allocateInEdenUnfilled } from "../objmem/allocator";
 
 // ---- stack
 // @ts-ignore: decorator
@@ -169,9 +170,20 @@ let baseFrameCaller: oop = 0;
 
 let fullClosureCI: u32 = 0;
 let fullClosureEpochClass: oop = 0;
+// the class's format word when it is the expected one (variable, 4 named slots), else 0: the
+// inline closure creation in runSista (pushFullClosureFast) checks it against the class each time
+let fullClosureFormat: u64 = 0;
 function fullClosureClassIndex(): u32 {
   const cls = splObj(SO_CLASS_FULL_BLOCK_CLOSURE);
-  if (cls != fullClosureEpochClass) { fullClosureEpochClass = cls; fullClosureCI = cls == nilOop() ? 0xFFFFFFFF : classIndexOfClass(cls); }
+  if (cls != fullClosureEpochClass) {
+    fullClosureEpochClass = cls;
+    fullClosureCI = cls == nilOop() ? 0xFFFFFFFF : classIndexOfClass(cls);
+    fullClosureFormat = 0;
+    if (cls != nilOop() && fullClosureCI != 0 && numSlotsOf(cls) > CLASS_FORMAT) {
+      const f = fetchSlot(cls, CLASS_FORMAT);
+      if (isSmallInt(f) && ((intValue(f) >> 16) & 0x1F) == 3 && (intValue(f) & 0xFFFF) == <i64>FULL_CLOSURE_COPIED) fullClosureFormat = f;
+    }
+  }
   return fullClosureCI;
 }
 
@@ -180,7 +192,8 @@ function fullClosureClassIndex(): u32 {
 // @ts-ignore: decorator
 @inline function isActivatableFullClosure(cl: oop, argCount: i32): bool {
   if ((cl & 7) != 0) return false;
-  if (classIndexOfObj(cl) != fullClosureClassIndex()) return false;
+  const cls = splObj(SO_CLASS_FULL_BLOCK_CLOSURE);
+  if (classIndexOfObj(cl) != (cls == fullClosureEpochClass ? fullClosureCI : fullClosureClassIndex())) return false;
   if (numSlotsOf(cl) < FULL_CLOSURE_COPIED) return false;
   const m = fetchSlot(cl, CLOSURE_METHOD);
   if ((m & 7) != 0 || formatOf(m) < 24) return false;
@@ -588,6 +601,152 @@ function pushFullClosure(litIndex: usize, flags: u32): void {
   push(cl);
 }
 
+/** value, value:, ... of a FullBlockClosure cl with nargs arguments above it, from the frame fp
+ *  at ip with stack top sp, in the common case for runSista (a SistaV1 CompiledBlock of that
+ *  arity, a frame that fits on the page, no interrupt check due, no overflow header): builds
+ *  the frame at sp + 8 and answers its sp, else 0 and nothing changed. */
+// @ts-ignore: decorator
+@inline function blockFrameIfFast(cl: oop, nargs: i32, sp: usize, fp: usize, ip: usize): usize {
+  if (!isActivatableFullClosure(cl, nargs)) return 0;
+  const h = methodHeader(fetchSlot(cl, CLOSURE_METHOD));
+  if (!hdrIsSista(h)) return 0;
+  if (sp + 8 >= R.pageLimit) return 0;
+  if (R.interruptCounter <= 1) return 0;
+  if ((load<u64>(<usize>cl) >> 56) >= 255) return 0;
+  R.interruptCounter--;
+  R.sendCount++;
+  return pushBlockFrame(cl, nargs, sp + 8, fp, ip);
+}
+
+/** The frame of blockFrameIfFast; answers its sp. Out of runSista: its loops would weigh their
+ *  locals above the loop's own (build/aot/pinning.ts). */
+function pushBlockFrame(cl: oop, nargs: i32, newFP: usize, fp: usize, ip: usize): usize {
+  const nil = nilOop();
+  const m = fetchSlot(cl, CLOSURE_METHOD);
+  store<u64>(newFP + FR_SAVED_FP, <u64>fp | 1);
+  store<u64>(newFP + FR_SAVED_IP, (<u64>ip << 3) | 1);
+  store<u64>(newFP + FR_METHOD, m);
+  store<u64>(newFP + FR_FLAGS, (<u64>(<u32>nargs | FLAG_BLOCK) << 3) | 1);
+  store<u64>(newFP + FR_CONTEXT, nil);
+  store<u64>(newFP + FR_RECEIVER, fetchSlot(cl, FULL_CLOSURE_RECEIVER));
+  store<u64>(newFP + FR_CLOSURE, cl);
+  // temps: the arguments (just below the frame, in order), the copied values, then nil up to
+  // the block's temp count
+  let d = newFP + FR_TEMPS;
+  for (let s = newFP - (<usize>nargs << 3); s < newFP; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
+  const cend = <usize>cl + 8 + (<usize>(load<u64>(<usize>cl) >> 56) << 3);
+  for (let s = <usize>cl + 8 + (FULL_CLOSURE_COPIED << 3); s < cend; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
+  const end = newFP + FR_TEMPS + (<usize>hdrNumTemps(methodHeader(m)) << 3);
+  for (; d < end; d += 8) store<u64>(d, nil);
+  return d - 8;
+}
+
+/** Sista 249 (operand bytes at mb+ip) as runSista's fast path: the new closure, or 0 when the
+ *  general pushFullClosure must run (the class not as expected, eden near its threshold). The
+ *  caller pops the copied values (and receiver) and pushes the answer. Marrying the frame may
+ *  allocate a Context, which never moves objects (only a GC at a safe point does). */
+function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
+  const f = <u32>load<u8>(mb + ip + 1);
+  const cls = splObj(SO_CLASS_FULL_BLOCK_CLOSURE);
+  if (cls != fullClosureEpochClass) fullClosureClassIndex();
+  const fmt = fullClosureFormat;
+  if (fmt == 0) return 0;
+  if (fetchSlot(cls, CLASS_FORMAT) != fmt) return 0;
+  const nc = <usize>(f & 63);
+  let ctx = nilOop();
+  if ((f & 64) == 0) {
+    ctx = load<u64>(fp + FR_CONTEXT);
+    if (ctx == nilOop()) { R.ip = ip; R.sp = sp; ctx = ensureFrameContext(fp); }
+  }
+  const cl = allocateInEdenUnfilled(FULL_CLOSURE_COPIED + nc, 3, fullClosureCI);
+  if (cl == 0) return 0;
+  // (a young object: its stores need no write barrier)
+  const block = load<u64>(mb + 8 + (<usize>load<u8>(mb + ip) << 3));
+  store<u64>(slotAddr(cl, CLOSURE_OUTER), ctx);
+  store<u64>(slotAddr(cl, CLOSURE_METHOD), block);
+  store<u64>(slotAddr(cl, CLOSURE_NUMARGS), intOop(<i64>hdrNumArgs(methodHeader(block))));
+  let s = sp - (nc << 3);
+  const rcvr = (f & 128) != 0 ? load<u64>(s) : load<u64>(fp + FR_RECEIVER);
+  store<u64>(slotAddr(cl, FULL_CLOSURE_RECEIVER), rcvr);
+  let d = slotAddr(cl, FULL_CLOSURE_COPIED);
+  for (s += 8; s <= sp; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
+  return cl;
+}
+
+/** Array at: (primitive 60 through the method cache, a pointer-indexable receiver without named
+ *  slots and an index in range) for runSista: the element, or 0 for the send. Tests written as
+ *  xor-or and unsigned compares: the && forms become selects natively. */
+// @ts-ignore: decorator
+@inline function arrayAtFast(rcv: oop, idx: oop): oop {
+  if (((rcv | (idx ^ 1)) & 7) != 0) return 0; // a heap object and a SmallInteger
+  if (formatOf(rcv) != 2) return 0;
+  const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32);
+  const ci = classIndexOfObj(rcv);
+  const e = slotFor(sel, ci);
+  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 60)) != 0) return 0;
+  const i = intValue(idx);
+  if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) return 0; // 1..size
+  return fetchSlot(rcv, <usize>(i - 1));
+}
+
+/** Array at:put: likewise (primitive 61), not for immutable objects: true when stored. */
+// @ts-ignore: decorator
+@inline function arrayAtPutFast(rcv: oop, idx: oop, v: oop): bool {
+  if (((rcv | (idx ^ 1)) & 7) != 0) return false;
+  if (formatOf(rcv) != 2) return false;
+  if (isImmutableObj(rcv)) return false;
+  const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34);
+  const ci = classIndexOfObj(rcv);
+  const e = slotFor(sel, ci);
+  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 61)) != 0) return false;
+  const i = intValue(idx);
+  if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) return false;
+  storePtrInline(rcv, <usize>(i - 1), v);
+  return true;
+}
+
+/** Primitives 70 (basicNew of a class without indexed slots) and 71 (basicNew: of an Array-like or byte
+ *  class) for objects of 1-254 slots that fit in eden under its threshold; 0 for everything
+ *  else, which primNew (prims/objects.ts) handles or fails. */
+function newInstanceFast(cls: oop, withSize: bool, arg: oop): oop {
+  if ((cls & 7) != 0) return 0;
+  if (formatOf(cls) > 5) return 0;
+  if (numSlotsOf(cls) <= CLASS_FORMAT) return 0;
+  const ci = rawHashOf(cls); // a class's hash is its class index once it has one
+  if (ci == 0) return 0;
+  if (classAtIndex(ci) != cls) return 0;
+  const fw = fetchSlot(cls, CLASS_FORMAT);
+  if (!isSmallInt(fw)) return 0;
+  const spec = <u32>((intValue(fw) >> 16) & 0x1F);
+  const fixed = <usize>(intValue(fw) & 0xFFFF);
+  let ns: usize; let format = spec; let fill = nilOop();
+  if (!withSize) {
+    if (spec > 1) return 0; // (0: no slots, 1: fixed pointers)
+    ns = fixed;
+    if (spec == 0) {
+      // an empty object takes one body word, zero
+      const e = allocateInEdenUnfilled(1, 0, ci);
+      if (e == 0) return 0;
+      store<u64>(<usize>e, <u64>ci);
+      store<u64>(<usize>e + 8, 0);
+      return e;
+    }
+  } else {
+    if (!isSmallInt(arg)) return 0;
+    const n = intValue(arg);
+    if (<u64>n >= 2040) return 0; // (negative: unsigned, too big)
+    if (spec == 2 || spec == 3) ns = fixed + <usize>n;
+    else if (spec == 16) { ns = <usize>(n + 7) >> 3; format = 16 + <u32>((8 - (n & 7)) & 7); fill = 0; }
+    else return 0;
+  }
+  if (ns - 1 >= 254) return 0; // 1..254 slots (unsigned: 0 wraps high)
+  const o = allocateInEdenUnfilled(ns, format, ci);
+  if (o == 0) return 0;
+  const end = <usize>o + 8 + (ns << 3);
+  for (let a = <usize>o + 8; a < end; a += 8) store<u64>(a, fill);
+  return o;
+}
+
 function pushThisContext(): void {
   const ctx = ensureFrameContext(R.fp);
   refreshIfMoved();
@@ -763,7 +922,9 @@ function runSista(): void {
       case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
       case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15: {
         const r = load<u64>(fp + FR_RECEIVER);
-        if (isContext(r)) break; // slow path
+        // a Context receiver (its frame holds the live values): the slow path; nested ifs, not
+        // isContext's &&, which natively becomes a boolean kept in a frame slot
+        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
         sp += 8; store<u64>(sp, fetchSlot(r, <usize>b)); continue;
       }
       case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
@@ -798,9 +959,11 @@ function runSista(): void {
         R.fp = caller;
         const m = frMethod(caller);
         if (m != R.method) {
-          setMethod(m);
-          mb = R.mbase;
-          if (I.mode != 1) { R.ip = ip; R.sp = sp; return; }
+          // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
+          R.method = m;
+          mb = <usize>m + 8;
+          R.mbase = mb;
+          if (!hdrIsSista(intValue(load<u64>(mb)))) { setMethod(m); R.ip = ip; R.sp = sp; return; }
         }
         continue;
       }
@@ -823,9 +986,11 @@ function runSista(): void {
         R.fp = caller;
         const m = frMethod(caller);
         if (m != R.method) {
-          setMethod(m);
-          mb = R.mbase;
-          if (I.mode != 1) { R.ip = ip; R.sp = sp; return; }
+          // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
+          R.method = m;
+          mb = <usize>m + 8;
+          R.mbase = mb;
+          if (!hdrIsSista(intValue(load<u64>(mb)))) { setMethod(m); R.ip = ip; R.sp = sp; return; }
         }
         continue;
       }
@@ -847,20 +1012,33 @@ function runSista(): void {
         else { const f = floatSpecial(8, x, y); if (f != 0) { sp -= 8; store<u64>(sp, f); continue; } }
         break;
       }
-      case 121: case 122: { // value, value: on a FullBlockClosure of that arity: no lookup
-        const nargs = <i32>b - 121;
-        const cl = load<u64>(sp - (<usize>nargs << 3));
-        if (isActivatableFullClosure(cl, nargs)) {
-          R.ip = ip; R.sp = sp;
-          R.sendCount++;
-          activateClosure(cl, nargs);
-          if (I.mode != 1) return;
-          ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
-          nil = nilOop(); tru = trueOop(); fls = falseOop();
-          continue;
+      case 112: case 113: case 121: case 122: {
+        if (b == 112) { // at: on an Array whose at: is primitive 60 (checked through the method cache)
+          const v = arrayAtFast(load<u64>(sp - 8), load<u64>(sp));
+          if (v != 0) { sp -= 8; store<u64>(sp, v); continue; }
+        } else if (b == 113) { // at:put: likewise (primitive 61), not for immutable objects
+          const v = load<u64>(sp);
+          if (arrayAtPutFast(load<u64>(sp - 16), load<u64>(sp - 8), v)) { sp -= 16; store<u64>(sp, v); continue; }
+        } else {
+          // value, value: on a FullBlockClosure of that arity: no lookup
+          const nargs = <i32>b - 121;
+          const cl = load<u64>(sp - (<usize>nargs << 3));
+          const nsp = blockFrameIfFast(cl, nargs, sp, fp, ip);
+          if (nsp != 0) {
+            fp = sp + 8;
+            sp = nsp;
+            const m = load<u64>(fp + FR_METHOD);
+            R.fp = fp;
+            R.method = m;
+            mb = <usize>m + 8;
+            R.mbase = mb;
+            ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
+            continue;
+          }
         }
+        // (at: and at:put: of other receivers, value and value: of other closures: the send)
       }
-      // fall through (anything else: the send)
+      // fall through
       case 114: case 115: case 116: case 117: case 123: case 124: case 125: case 126: case 127: case 234:
         if (b == 234) {
           // an extended send without extension prefixes (those take the slow path): literal
@@ -943,12 +1121,18 @@ function runSista(): void {
           if (prim - 256 < 264) {
             let v: u64 = rcv;
             if (prim >= 264) {
-              const iv = <usize>(prim - 264);
-              if ((rcv & 7) != 0) v = 0;
-              else if (formatOf(rcv) > 5) v = 0;
-              else if (iv >= numSlotsOf(rcv)) v = 0;
-              else if (isContext(rcv)) v = 0;
-              else v = fetchSlot(rcv, iv);
+              // all from one header read: the slot count field is 255 for 255 slots or more,
+              // and iv is at most 255, so iv < the field means the slot exists
+              const iv = prim - 264;
+              v = 0;
+              if ((rcv & 7) == 0) {
+                const hd = load<u64>(<usize>rcv);
+                if (((hd >> 24) & 0x1F) <= 5) {
+                  if (iv < (hd >> 56)) {
+                    if (<u32>(hd & 0x3FFFFF) != contextClassIndex()) v = fetchSlot(rcv, <usize>iv);
+                  }
+                }
+              }
             } else if (prim != 256) v = prim == 257 ? tru : prim == 258 ? fls : prim == 259 ? nil : intOop(<i64>prim - 261);
             if (v != 0) {
               sp -= <usize>nargs << 3;
@@ -958,11 +1142,43 @@ function runSista(): void {
           } else if (prim - <u64>SETTER_BASE < 256) {
             // a setter (setters.ts): store the argument, answer the receiver
             if (setterStore(rcv, <usize>(prim - <u64>SETTER_BASE), load<u64>(sp))) { sp -= 8; continue; }
+          } else if (prim - 201 < 7) {
+            // value.. (201-205, 207: FullBlockClosure>>value:value: and the like) on a full block
+            if (prim != 206) {
+              const nsp = blockFrameIfFast(rcv, nargs, sp, fp, ip);
+              if (nsp != 0) {
+                fp = sp + 8;
+                sp = nsp;
+                const m = load<u64>(fp + FR_METHOD);
+                R.fp = fp;
+                R.method = m;
+                mb = <usize>m + 8;
+                R.mbase = mb;
+                ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
+                continue;
+              }
+            }
+          } else if (prim - 70 < 2) {
+            // basicNew / basicNew: of a common class, allocated from eden without the primitive table
+            const o = newInstanceFast(rcv, prim == 71, load<u64>(sp));
+            if (o != 0) {
+              sp -= <usize>nargs << 3;
+              store<u64>(sp, o);
+              continue;
+            }
           }
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
           executeMethod(load<u64>(e + CACHE_METHOD), <i32>prim, nargs);
         } else {
+          // the other entry of the cache set may hold it: swap it into the slot and run the
+          // send bytecode again, to hit (lookup.ts)
+          const p = partnerOf(e);
+          if (((load<u64>(p) ^ sel) | (load<u64>(p + CACHE_CLASS) ^ <u64>ci)) == 0) {
+            cacheSwapWithPartner(e);
+            ip -= b == 234 ? 2 : 1;
+            continue;
+          }
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
           sendSelector(sel, nargs, 0);
@@ -970,6 +1186,71 @@ function runSista(): void {
         if (I.mode != 1) return;
         ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
         nil = nilOop(); tru = trueOop(); fls = falseOop();
+        continue;
+      }
+      // SmallInteger / \\ bitShift: // bitAnd: bitOr: (anything else, a zero divisor, an inexact
+      // quotient or an overflow: the send, whose primitive fails the same way)
+      case 105: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        const a = intValue(x); const c = intValue(y);
+        if (c == 0) break;
+        if (a % c != 0) break;
+        const q = a / c;
+        if (!isIntValue(q)) break;
+        sp -= 8; store<u64>(sp, intOop(q)); continue;
+      }
+      case 106: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        const a = intValue(x); const c = intValue(y);
+        if (c == 0) break;
+        let m = a % c;
+        if (m != 0 && ((m ^ c) < 0)) m += c;
+        sp -= 8; store<u64>(sp, intOop(m)); continue;
+      }
+      case 108: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        const a = intValue(x); const c = intValue(y);
+        let r: i64;
+        if (c >= 0) {
+          if (c > 63) break;
+          r = a << c;
+          if ((r >> c) != a) break;
+          if (!isIntValue(r)) break;
+        } else r = c < -63 ? a >> 63 : a >> (-c);
+        sp -= 8; store<u64>(sp, intOop(r)); continue;
+      }
+      case 109: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        const a = intValue(x); const c = intValue(y);
+        if (c == 0) break;
+        let q = a / c;
+        if ((a % c != 0) && ((a ^ c) < 0)) q -= 1;
+        if (!isIntValue(q)) break;
+        sp -= 8; store<u64>(sp, intOop(q)); continue;
+      }
+      case 110: { // both tags are 001, so the and of the oops is the oop of the and
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        sp -= 8; store<u64>(sp, x & y); continue;
+      }
+      case 111: {
+        const x = load<u64>(sp - 8); const y = load<u64>(sp);
+        if (!areSmallInts(x, y)) break;
+        sp -= 8; store<u64>(sp, x | y); continue;
+      }
+      case 249: {
+        // a FullBlockClosure without extension prefixes: allocated inline from eden
+        const cl = pushFullClosureFast(fp, sp, ip, mb);
+        if (cl == 0) break;
+        const f = <u32>load<u8>(mb + ip + 1);
+        sp -= <usize>(f & 63) << 3;
+        if ((f & 128) != 0) sp -= 8;
+        sp += 8; store<u64>(sp, cl);
+        ip += 2;
         continue;
       }
       case 98: case 99: case 100: case 101: case 102: case 103: {
@@ -997,36 +1278,6 @@ function runSista(): void {
           continue;
         }
         sp -= 8; store<u64>(sp, r ? tru : fls);
-        continue;
-      }
-      case 112: { // at: on an Array whose at: is primitive 60 (checked through the method cache)
-        const rcv = load<u64>(sp - 8); const idx = load<u64>(sp);
-        // (tests written as xor-or and unsigned compares: the && forms become selects natively)
-        if (((rcv | (idx ^ 1)) & 7) != 0) break; // a heap object and a SmallInteger
-        if (formatOf(rcv) != 2) break;
-        const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32);
-        const ci = classIndexOfObj(rcv);
-        const e = slotFor(sel, ci);
-        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 60)) != 0) break;
-        const i = intValue(idx);
-        if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) break; // 1..size
-        sp -= 8; store<u64>(sp, fetchSlot(rcv, <usize>(i - 1)));
-        continue;
-      }
-      case 113: { // at:put: likewise (primitive 61), not for immutable objects
-        const rcv = load<u64>(sp - 16); const idx = load<u64>(sp - 8);
-        if (((rcv | (idx ^ 1)) & 7) != 0) break; // a heap object and a SmallInteger
-        if (formatOf(rcv) != 2) break;
-        if (isImmutableObj(rcv)) break;
-        const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34);
-        const ci = classIndexOfObj(rcv);
-        const e = slotFor(sel, ci);
-        if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 61)) != 0) break;
-        const i = intValue(idx);
-        if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) break; // 1..size
-        const v = load<u64>(sp);
-        storePtr(rcv, <usize>(i - 1), v);
-        sp -= 16; store<u64>(sp, v);
         continue;
       }
       case 118: { // ==
@@ -1060,15 +1311,15 @@ function runSista(): void {
         // pop into a receiver variable; a Context receiver (its frame) or an immutable one
         // (attemptToAssign:withIndex:) takes the slow path
         const r = load<u64>(fp + FR_RECEIVER);
-        if (isContext(r)) break;
+        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
         if (isImmutableObj(r)) break;
-        storePtr(r, <usize>(b - 200), load<u64>(sp)); sp -= 8; continue;
+        storePtrInline(r, <usize>(b - 200), load<u64>(sp)); sp -= 8; continue;
       }
       case 240: case 243: { // pop into / store into receiver variable n (no extension prefix)
         const r = load<u64>(fp + FR_RECEIVER);
-        if (isContext(r)) break;
+        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
         if (isImmutableObj(r)) break;
-        storePtr(r, <usize>load<u8>(mb + ip), load<u64>(sp)); ip++;
+        storePtrInline(r, <usize>load<u8>(mb + ip), load<u64>(sp)); ip++;
         if (b == 240) sp -= 8;
         continue;
       }
@@ -1110,7 +1361,7 @@ function runSista(): void {
       }
       case 252: case 253: { // store / pop into slot i of the temp vector in temp t
         const i = <usize>load<u8>(mb + ip); const t = <usize>load<u8>(mb + ip + 1); ip += 2;
-        storePtr(load<u64>(fp + FR_TEMPS + (t << 3)), i, load<u64>(sp));
+        storePtrInline(load<u64>(fp + FR_TEMPS + (t << 3)), i, load<u64>(sp));
         if (b == 253) sp -= 8;
         continue;
       }

@@ -1,11 +1,15 @@
 // Method lookup through the class chain's MethodDictionaries (open addressing on the selector's
 // identity hash, as Spur's lookupMethodInDictionary), and the global method cache keyed by
 // (selector, receiver class index). The cache holds raw oops, so it is flushed whenever a GC
-// may have moved objects, and on the flush primitives (89, 116, 119).
+// may have moved objects it holds, and on the flush primitives (89, 116, 119). It holds only
+// old objects (a young selector or method is looked up again each time until it is tenured),
+// so a scavenge, which moves young objects only, leaves it valid: after a scavenge every send
+// would otherwise miss once (Richards: 1% of sends, 4% of its instructions).
 
 import { oop, isImmediate, fetchSlot, numSlotsOf, formatOf, isSmallInt, intValue } from "./oops";
 import { CLASS_SUPERCLASS, CLASS_METHOD_DICT, MDICT_ARRAY, MDICT_SELECTORS, ASSOC_VALUE, hdrNumLiterals } from "./layout";
 import { nilOop, hashOf, gcEpochNow, methodHeader } from "./heap";
+import { scavengeCount, isYoung } from "../objmem/state";
 
 export const CACHE_ENTRIES: usize = 4096;
 export const CACHE_SELECTOR: usize = 0;
@@ -15,12 +19,17 @@ export const CACHE_PRIM: usize = 24;
 const cache = memory.data(<i32>(CACHE_ENTRIES * 32));
 let cacheEpoch: i32 = -1;
 
+/** Counts the events that may move old objects (full GCs, compactions, become): the GC epoch
+ *  less the scavenges, each of which bumps it by one. */
+// @ts-ignore: decorator
+@inline function oldSpaceEpoch(): i32 { return gcEpochNow() - scavengeCount; }
+
 export function flushMethodCache(): void {
   memory.fill(cache, 0, CACHE_ENTRIES * 32);
-  cacheEpoch = gcEpochNow();
+  cacheEpoch = oldSpaceEpoch();
 }
 export function flushMethodCacheIfMoved(): void {
-  if (cacheEpoch != gcEpochNow()) flushMethodCache();
+  if (cacheEpoch != oldSpaceEpoch()) flushMethodCache();
 }
 
 // @ts-ignore: decorator
@@ -28,17 +37,39 @@ export function flushMethodCacheIfMoved(): void {
   return cache + ((<usize>((<u32>(selector >> 3)) ^ (ci * 0x9E37)) & (CACHE_ENTRIES - 1)) << 5);
 }
 
+// The cache is two-way: entries 2k and 2k+1 form a set. A pair is looked for in its slot
+// (slotFor), then in the other entry of the set (partnerOf); a fill moves the slot's entry to
+// the partner, so two pairs that hash alike (Richards has such a pair, sent alternately) both
+// stay cached. runSista probes the slot inline and, on a hit in the partner, swaps the two.
+
+// @ts-ignore: decorator
+@inline export function partnerOf(e: usize): usize { return e ^ 32; }
+
 /** The cache entry for (selector, class index), or 0 on a miss. */
 // @ts-ignore: decorator
 @inline export function cacheProbe(selector: oop, ci: u32): usize {
   const e = slotFor(selector, ci);
   if (load<u64>(e) == selector && load<u64>(e, CACHE_CLASS) == <u64>ci) return e;
+  const p = partnerOf(e);
+  if (load<u64>(p) == selector && load<u64>(p, CACHE_CLASS) == <u64>ci) return p;
   return 0;
+}
+
+/** Swaps entry e with its partner (after a hit in the partner: the pair sent last goes first). */
+export function cacheSwapWithPartner(e: usize): void {
+  const p = partnerOf(e);
+  for (let k: usize = 0; k < 32; k += 8) {
+    const t = load<u64>(e + k);
+    store<u64>(e + k, load<u64>(p + k));
+    store<u64>(p + k, t);
+  }
 }
 
 export function cacheFill(selector: oop, ci: u32, method: oop, prim: i32): void {
   flushMethodCacheIfMoved();
+  if (isYoung(selector) || isYoung(method)) return;
   const e = slotFor(selector, ci);
+  memory.copy(partnerOf(e), e, 32);
   store<u64>(e, selector);
   store<u64>(e, <u64>ci, CACHE_CLASS);
   store<u64>(e, method, CACHE_METHOD);

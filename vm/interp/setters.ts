@@ -6,10 +6,9 @@
 // activate the method when the store needs its full semantics (an immutable receiver, a
 // Context, a receiver without the slot).
 
-import { oop, formatOf, numSlotsOf, byteSizeOf, isImmutableObj, isImmediate } from "./oops";
+import { oop, formatOf, byteSizeOf, isImmediate } from "./oops";
 import { hdrNumLiterals, hdrNumArgs, hdrHasPrimitive, hdrIsSista } from "./layout";
-import { methodHeader, storePtr } from "./heap";
-import { isContext } from "./frames";
+import { methodHeader, storePtrInline, contextClassIndex } from "./heap";
 
 export const SETTER_BASE: i32 = 0x10000;
 export const SETTER_LIMIT: i32 = SETTER_BASE + 256;
@@ -35,10 +34,14 @@ export function setterPrimitiveOf(method: oop): i32 {
 // @ts-ignore: decorator
 @inline export function setterStore(rcv: oop, index: usize, v: oop): bool {
   if ((rcv & 7) != 0) return false;
-  if (formatOf(rcv) > 5) return false;
-  if (index >= numSlotsOf(rcv)) return false;
-  if (isImmutableObj(rcv)) return false;
-  if (isContext(rcv)) return false;
-  storePtr(rcv, index, v);
+  // all from one header read (index < 256: below a slot count field of 255, which stands for
+  // 255 slots or more, the slot exists); nested ifs, not a && chain, which natively becomes
+  // booleans kept in frame slots
+  const hd = load<u64>(<usize>rcv);
+  if (((hd >> 24) & 0x1F) > 5) return false;
+  if (<u64>index >= (hd >> 56)) return false;
+  if ((hd & (1 << 23)) != 0) return false; // immutable
+  if (<u32>(hd & 0x3FFFFF) == contextClassIndex()) return false;
+  storePtrInline(rcv, index, v);
   return true;
 }

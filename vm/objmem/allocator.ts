@@ -129,3 +129,17 @@ export function instantiateClass(cls: oop, indexableSize: i64): oop {
   if (ci == 0) return 0;
   return allocateSlots(numSlots, format, ci);
 }
+
+/** The interpreter's inline allocation: an object of 1..254 slots bumped from eden while that
+ *  stays under the scavenge threshold, its header written and its body NOT filled (the caller
+ *  stores every slot before anything else runs); 0 when it does not fit, and then the caller
+ *  takes the general path (allocateSlots), which sets needGCFlag or goes to old space. */
+// @ts-ignore: decorator
+@inline export function allocateInEdenUnfilled(numSlots: usize, format: u32, classIndex: u32): oop {
+  const p = freeStart;
+  const end = p + 8 + (numSlots << 3);
+  if (end >= scavengeThreshold) return 0;
+  setFreeStart(end);
+  store<u64>(p, (<u64>numSlots << 56) | (<u64>format << 24) | <u64>classIndex);
+  return <u64>p;
+}

@@ -26,7 +26,11 @@ export interface Mem {
   index?: Reg;
   scale?: 1 | 2 | 4 | 8;
   disp?: number;
+  /** RIP-relative to this label instead (base, index and disp unused): data after the code. */
+  label?: Label;
 }
+/** [rip + label]: constants placed after a function's code. */
+export const ripMem = (label: Label): Mem => ({ base: Reg.rbp, label });
 export const mem = (base: Reg, disp = 0, index?: Reg, scale: 1 | 2 | 4 | 8 = 1): Mem => ({ base, disp, index, scale });
 
 export type Size = 1 | 2 | 4 | 8;
@@ -232,6 +236,14 @@ export class Assembler {
     }
     const m = rm;
     if (opts.byteRegs && reg >= 4 && reg < 8) rex |= 0x40;
+    if (m.label) {
+      if (rex) this.byte(rex);
+      for (const o of opcode) this.byte(o);
+      this.byte(((reg & 7) << 3) | 5);
+      this.fixups.push({ at: this.pos, label: m.label, end: this.pos + 4 + (opts.immBytes ?? 0) });
+      this.u32(0);
+      return;
+    }
     if (m.base & 8) rex |= 0x41;
     if (m.index !== undefined && m.index & 8) rex |= 0x42;
     if (rex) this.byte(rex);

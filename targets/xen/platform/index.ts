@@ -18,7 +18,8 @@ import { takeSignal, signalsWaiting } from "../../kernel/events/signals";
 import { dispatchEvents, eventsPending } from "../../kernel/events/dispatch";
 import { bootDone } from "../../kernel/boot";
 import { logBytes } from "../../kernel/log";
-import { rdrand_u64, cpuid, va_load_u8, image_layout_va } from "../../kernel/xen/intrinsics";
+import { copyFromVa } from "../../kernel/memory/va-copy";
+import { rdrand_u64, cpuid, image_layout_va } from "../../kernel/xen/intrinsics";
 
 export function console_write(ptr: usize, len: i32): void {
   if (bootDone()) consoleWrite(ptr, len);
@@ -74,7 +75,7 @@ export function image_read(dst: usize, offset: i64, len: i32): i32 {
   let n = <i64>len;
   if (offset + n > size) n = size - offset;
   const base = imageBase() + offset;
-  for (let i: i64 = 0; i < n; i++) store<u8>(dst + <usize>i, <u8>va_load_u8(base + i));
+  copyFromVa(dst, base, n);
   return <i32>n;
 }
 

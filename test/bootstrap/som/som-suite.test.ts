@@ -9,12 +9,12 @@ import { test } from 'node:test';
 import { buildImage } from '../../../build/bootstrap/image-builder.ts';
 
 // The suite's files whose classes all exist here. Left out: TestCase/TestHarness/TestRunner (the
-// library's SUnit runs the tests), and tests needing Block1, SOM's `->` selector or globals unknown
-// at compile time (ClassStructureTest, SpecialSelectorsTest, GlobalTest, ReflectionTest).
+// library's SUnit runs the tests), and tests needing Block1 or globals unknown at compile time
+// (ClassStructureTest, GlobalTest, ReflectionTest).
 const FILES = [
   'ArrayTest', 'BlockTest', 'BooleanTest', 'ClassA', 'ClassB', 'ClassC', 'ClassLoadingTest', 'ClosureTest',
   'CoercionTest', 'CompilerReturnTest', 'DoesNotUnderstandMessage', 'DoesNotUnderstandTest', 'DoubleTest',
-  'EmptyTest', 'IntegerTest', 'PreliminaryTest', 'SelfBlockTest', 'StringTest', 'SuperTest',
+  'EmptyTest', 'IntegerTest', 'PreliminaryTest', 'SelfBlockTest', 'SpecialSelectorsTest', 'StringTest', 'SuperTest',
   'SuperTestSuperClass', 'SymbolTest', 'SystemTest',
   'DictionaryTest', 'HashTest', 'SetTest', 'VectorSubclass', 'VectorTest',
 ];

@@ -254,9 +254,9 @@ test('delays on the millisecond timer (136) and the millisecond clock (135)', as
     4 timesRepeat: [done wait].
     {log asArray. XClock ms - t0}`);
   assert.equal(r.status, 0, r.out + r.message);
-  const m = /^\{\{(.*)\}\. (\d+)\}$/.exec(r.out);
+  const m = /^#\(#\((.*)\) (\d+)\)$/.exec(r.out);
   assert.ok(m, r.out);
-  assert.equal(m![1], '5. 20. 50. 1000');
+  assert.equal(m![1], '5 20 50 1000');
   const elapsed = Number(m![2]);
   assert.ok(elapsed >= 1000 && elapsed < 1010, `elapsed ${elapsed} ms`);
 });
@@ -275,7 +275,7 @@ test('the clocks read the platform clocks: 240/241 in µs since 1901, 135 in ms 
   const clock = new FakeClock(0n);
   const r = await runFake(`{XClock usecs. XClock localUsecs. XClock ms}`, clock);
   assert.equal(r.status, 0, r.out + r.message);
-  const [utc, local, ms] = r.out.replace(/[{}]/g, '').split('. ').map((s) => BigInt(s));
+  const [utc, local, ms] = r.out.replace(/[#()]/g, '').split(' ').map((s) => BigInt(s));
   const expected = (clock.wall0 + clock.now) / 1000n + 2_177_452_800n * 1_000_000n;
   assert.equal(utc, expected);
   assert.equal(local, expected, 'no time zone on a unikernel: local = UTC');
@@ -310,7 +310,7 @@ test('an external semaphore signalled by the platform (next_signal) preempts a b
     [log isEmpty] whileTrue: [n := n + 1].
     {log first > 0. sema excessSignals}`, clock);
   assert.equal(r.status, 0, r.out + r.message);
-  assert.equal(r.out, '{true. 0}');
+  assert.equal(r.out, '#(true 0)');
   assert.equal(clock.signalAt, -1n, 'the host signalled');
 });
 
@@ -324,7 +324,7 @@ test('the millisecond clock wraps at 2^30 and a deadline past the wrap still fir
     after := XClock ms.
     {before > 16r3FFFFF00. after < 200. (XClock usecs - t0) // 1000}`);
   assert.equal(r.status, 0, r.out + r.message);
-  const m = /^\{true\. true\. (\d+)\}$/.exec(r.out);
+  const m = /^#\(true true (\d+)\)$/.exec(r.out);
   assert.ok(m, r.out);
   assert.ok(Number(m![1]) >= 100 && Number(m![1]) < 105, r.out);
 });
@@ -346,7 +346,7 @@ test('Mutex primitives 185-187: ownership, re-entry and hand-over in arrival ord
     log add: m primTestAndSet.
     log asArray`);
   assert.equal(r.status, 0, r.out + r.message);
-  assert.equal(r.out, '{false. true. #held. #reentered. 1. 2. 3. nil. nil}');
+  assert.equal(r.out, '#(false true #held #reentered 1 2 3 nil nil)');
 });
 
 test.after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

@@ -13,9 +13,9 @@ test('weak slots and ephemerons are finalised under scavenges and full GCs, and 
   assert.equal(r.crash, null, r.stdout);
   assert.equal(r.status, 0, r.stdout);
   assert.equal(r.stdout, [
-    'scavenge {true. true. true}',
-    'full {true. true}',
-    "mourners {1. true. #Object. 'payload'. 'payload too'}",
+    'scavenge #(true true true)',
+    'full #(true true)',
+    "mourners #(1 true #Object 'payload' 'payload too')",
     'signalled true',
     '',
   ].join('\n'));

@@ -85,13 +85,13 @@ test('arguments are encoded so the image can split them back', async () => {
   assert.equal(encodeArgs(['--eval', "3 + 4", "it's"]), "--eval '3 + 4' 'it''s'");
   const r = await runCaptured(await vm(), image('XHost arguments'), { args: ['--eval', '3 + 4', "it's", 'x'] });
   assert.equal(r.status, 0, r.message);
-  assert.equal(r.stdout.trim(), "{'--eval'. '3 + 4'. 'it''s'. 'x'}");
+  assert.equal(r.stdout.trim(), "#('--eval' '3 + 4' 'it''s' 'x')");
 });
 
 test('console input reaches the image; end of input reads as -1', async () => {
   const r = await runCaptured(await vm(), image('| b n m | b := ByteArray new: 10. n := XHost read: b. m := XHost read: b. {n. (b copyFrom: 1 to: n) asString. m}'), { input: 'abc' });
   assert.equal(r.status, 0, r.message);
-  assert.equal(r.stdout.trim(), "{3. 'abc'. -1}");
+  assert.equal(r.stdout.trim(), "#(3 'abc' -1)");
 });
 
 test('snapshot: the running image sees false, the saved one resumes with true', async () => {
@@ -138,14 +138,14 @@ test('become: (primitive 128) swaps identities; a full GC keeps the running stat
     {a} xExchange: {b}.
     {a. b. keep first. n > 0}`));
   assert.equal(r.status, 0, r.message + r.stdout);
-  assert.equal(r.stdout.trim(), "{'xyz'. 'abc'. 'xyz'. true}");
+  assert.equal(r.stdout.trim(), "#('xyz' 'abc' 'xyz' true)");
 });
 
 test('a non-local return through ensure: and ifCurtailed: runs the unwind blocks', async () => {
   const r = await runCaptured(await vm(), image(`| log a b | log := OrderedCollection new.
     a := XHost nlr: log. b := XHost curtailed: log. {a. b. log asArray}`));
   assert.equal(r.status, 0, r.message + r.stdout);
-  assert.equal(r.stdout.trim(), '{1. 2. {#unwound. 2}}');
+  assert.equal(r.stdout.trim(), '#(1 2 #(#unwound 2))');
 });
 
 test('xenolith run: stdin reaches the image through the worker ring buffer', async () => {

@@ -15,17 +15,17 @@ const FIXTURE = 'test/vm/interp/fixtures/InlineBytecodes';
 test('bytecodes run inline answer what their slow paths answer', async () => {
   const { got, run: r } = await runLabelled(FIXTURE, 'InlineBytecodes class>>main');
   const expected: Record<string, string> = {
-    returns: '{true. true. false. nil. nil. 4}',
-    nonLocal: '{3. nil. true. true}',
-    stores: '{10. 11. 12. 13. 14. 15. 16. 17. 18. 19. 20}',
-    storeK: '{77. 77}',
-    barrier: "{{300. 300. 300. 300. 300. 300. 300. 300. 300. 300}. '300'}",
-    tempVectors: '{10. {1. 3. 6. 10}}',
-    sends: '{123. {1. 2. 3. 4. 5. 6. 7}}',
+    returns: '#(true true false nil nil 4)',
+    nonLocal: '#(3 nil true true)',
+    stores: '#(10 11 12 13 14 15 16 17 18 19 20)',
+    storeK: '#(77 77)',
+    barrier: "#(#(300 300 300 300 300 300 300 300 300 300) '300')",
+    tempVectors: '#(10 #(1 3 6 10))',
+    sends: '#(123 #(1 2 3 4 5 6 7))',
     // arguments in order, the other temps nil over stack words that held non-nil values
-    activation: '{{1. 2. nil. nil. nil}. {9. 9. nil. nil. nil}}',
-    literals: '{40. 2. 6. 123. #lit40}',
-    superSends: "{'CBA'. 'BA'. 'A'. 'xabc'. 'yab'. 'a SuperC'}",
+    activation: '#(#(1 2 nil nil nil) #(9 9 nil nil nil))',
+    literals: '#(40 2 6 123 #lit40)',
+    superSends: "#('CBA' 'BA' 'A' 'xabc' 'yab' 'a SuperC')",
     // the block's frame answers the receiver stored into its married Context
     contextStore: '42',
   };

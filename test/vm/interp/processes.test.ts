@@ -32,7 +32,7 @@ test('fork and Semaphore: the waiter resumes after the signal', async () => {
     [log add: 1. s signal. log add: 3] fork.
     s wait. log add: 2. Processor yield. log asArray`);
   assert.equal(r.status, 0, r.out + r.message);
-  assert.equal(r.out, '{1. 3. 2}');
+  assert.equal(r.out, '#(1 3 2)');
 });
 
 test('a higher-priority process preempts at once; yield lets an equal one run', async () => {
@@ -41,7 +41,7 @@ test('a higher-priority process preempts at once; yield lets an equal one run', 
     [log add: #peer] fork.
     log add: #main. Processor yield. log add: #after. log asArray`);
   assert.equal(r.status, 0, r.out + r.message);
-  assert.equal(r.out, '{#high. #main. #peer. #after}');
+  assert.equal(r.out, '#(#high #main #peer #after)');
 });
 
 test('the timer semaphore wakes a waiting process; the VM idles in between', async () => {

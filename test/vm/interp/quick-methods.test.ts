@@ -18,18 +18,18 @@ const FIXTURE = 'test/vm/interp/fixtures/QuickMethods';
 test('quick methods and setters answer what running them answers', async () => {
   const { got, run: r } = await runLabelled(FIXTURE, 'QuickMethods class>>main');
   const expected: Record<string, string> = {
-    accessors: '{3. 4. 5}',
-    constants: '{true. false. nil. -1. 0. 1. 2}',
-    self: '{true. true}',
+    accessors: '#(3 4 5)',
+    constants: '#(true false nil -1 0 1 2)',
+    self: '#(true true)',
     // a: 264, j (10th inst var): 273, ^self 256, empty body 256, ^-1 260; a setter and a full method: 0
-    primitives: '{264. 273. 256. 256. 260. 0. 0}',
+    primitives: '#(264 273 256 256 260 0 0)',
     loop: String(Array.from({ length: 1000 }, (_, k) => 2 * (k + 1) + 1).reduce((x, y) => x + y, 0)),
-    polymorphic: '{{1000. 4. false}. {#overridden->7. 20. true}. {1000. 4. false}. {#overridden->7. 20. true}}',
-    subclass: '{7. 9. nil}',
-    perform: '{11. true. 4. true. 12}',
-    notASetter: '{21. 21}',
-    context: '{#main. true. #runEntry. #show:thrice:}',
-    barrier: "{100. 200. '200'. true}",
+    polymorphic: 'an Array(#(1000 4 false) an Array(#overridden->7 20 true) #(1000 4 false) an Array(#overridden->7 20 true))',
+    subclass: '#(7 9 nil)',
+    perform: '#(11 true 4 true 12)',
+    notASetter: '#(21 21)',
+    context: '#(#main true #runEntry #show:thrice:)',
+    barrier: "#(100 200 '200' true)",
   };
   for (const [k, v] of Object.entries(expected)) assert.equal(got.get(k), v, `${k}\n${r.stdout}`);
 });
@@ -78,8 +78,8 @@ Wide class >> main [
     const r = await runImage(image, { verify: true });
     assert.equal(r.status, 0, r.stdout);
     const [values, primitives] = r.stdout.trim().split('\n');
-    assert.equal(values, `{${probes.map((i) => i * 3).join('. ')}}`);
-    assert.equal(primitives, `{${probes.map((i) => (i <= 255 ? 264 + i : 0)).join('. ')}}`);
+    assert.equal(values, `#(${probes.map((i) => i * 3).join(' ')})`);
+    assert.equal(primitives, `#(${probes.map((i) => (i <= 255 ? 264 + i : 0)).join(' ')})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

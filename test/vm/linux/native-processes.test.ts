@@ -49,7 +49,7 @@ test('fork and Semaphore natively: the waiter resumes after the signal', { skip 
     [log add: 1. s signal. log add: 3] fork.
     s wait. log add: 2. Processor yield. log asArray`);
   assert.equal(r.status, 0, r.out + r.err);
-  assert.equal(r.out, '{1. 3. 2}');
+  assert.equal(r.out, '#(1 3 2)');
 });
 
 test('natively, a higher-priority process preempts at once; yield lets an equal one run', { skip }, async () => {
@@ -58,7 +58,7 @@ test('natively, a higher-priority process preempts at once; yield lets an equal 
     [log add: #peer] fork.
     log add: #main. Processor yield. log add: #after. log asArray`);
   assert.equal(r.status, 0, r.out + r.err);
-  assert.equal(r.out, '{#high. #main. #peer. #after}');
+  assert.equal(r.out, '#(#high #main #peer #after)');
 });
 
 test('natively, the timer semaphore wakes a waiting process and the VM sleeps in between', { skip }, async () => {

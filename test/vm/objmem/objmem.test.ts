@@ -408,6 +408,32 @@ test("old space grows by segments joined by bridges and gives empty segments bac
   w.verify();
 });
 
+test("pages given back come out zeroed again, also when a region known to be zero merges with a written one", async () => {
+  const w = await World.create({ eden: 64 * 1024 });
+  const ex = w.ex;
+  const P = 65536;
+  const bytes = () => new Uint8Array(ex.memory.buffer);
+  const zeroed = (at: number, n: number) => bytes().subarray(at, at + n).every((b) => b === 0);
+  // a written region given back as dirty, then a fresh one given back as zeroed right after it
+  const a = Number(ex.testAlloc(2 * P));
+  bytes().fill(0xab, a, a + 2 * P);
+  ex.testFreePages(a, 2 * P, false);
+  const again = Number(ex.testAlloc(2 * P));
+  assert.equal(again, a, "the pooled region is reused");
+  assert.ok(zeroed(again, 2 * P), "a dirty pooled region is cleared when handed out");
+  bytes().fill(0xcd, again, again + P);
+  ex.testFreePages(again, P, false);
+  ex.testFreePages(again + P, P, true); // merges with the dirty page before it
+  const merged = Number(ex.testAlloc(2 * P));
+  assert.equal(merged, a);
+  assert.ok(zeroed(merged, 2 * P), "a merged region is cleared unless all of it was zero");
+  // a region that really is zero keeps its flag through a split: both parts come out zero
+  ex.testFreePages(merged, 2 * P, true);
+  const first = Number(ex.testAlloc(P));
+  const second = Number(ex.testAlloc(P));
+  assert.ok(zeroed(first, P) && zeroed(second, P));
+});
+
 test("identity hashes are stable across scavenges, full GCs, tenuring and pinning", async () => {
   const w = await World.create({ eden: 64 * 1024 });
   const ex = w.ex;

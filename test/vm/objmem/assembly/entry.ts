@@ -9,9 +9,12 @@ export { rebuildFreeLists, markOverflowCount } from "../../../../vm/objmem/markc
 export { growOldSpace } from "../../../../vm/objmem/segments";
 export { setMinGrowthForFullGC, oldSpaceBytesInUse } from "../../../../vm/objmem/gcpolicy";
 
-import { allocPages } from "../../../../vm/objmem/pages";
+import { allocPages, freePages, freePagesZeroed } from "../../../../vm/objmem/pages";
 /** Zeroed memory for test root ranges and scratch (whole pages). */
 export function testAlloc(bytes: i32): usize { return allocPages(<usize>bytes); }
+export function testFreePages(start: usize, bytes: i32, zeroed: bool): void {
+  if (zeroed) freePagesZeroed(start, <usize>bytes); else freePages(start, <usize>bytes);
+}
 export { forwardTo } from "../../../../vm/objmem/header";
 
 import { instantiateClass, collectIfNeeded, storePointer, nilObj } from "../../../../vm/objmem/index";
