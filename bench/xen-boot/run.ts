@@ -40,8 +40,31 @@ const { values } = parseArgs({
     'time-limit': { type: 'string', default: '90' },
     json: { type: 'boolean', default: false },
     'no-phases': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (values.help) {
+  process.stdout.write(`usage: node --import tsx bench/xen-boot/run.ts [options]
+
+Boots PV kernels in one QEMU run of the Xen test host beside the reference Linux PV guest and
+prints the time from \`xl create\` to the first output and to poweroff, each kernel's size, its
+boot phases (our kernels) and optionally the smallest memory= that boots.
+  --kernel k.elf      a kernel to measure (repeat to compare several in the same run)
+  --ramdisk r         a PV module passed with the kernel
+  --cmdline ..        the guest command line (default: console=hvc0)
+  --runs N            boots per kernel (default 1)
+  --memory MiB        memory= of the timed boots (default 128)
+  --no-phases         do not add xenolith.stats (no boot-phase line)
+  --min-memory        also search the smallest memory= that boots
+  --memory-range L:H  the search range in MiB (default 8:256; 4 is xl's minimum)
+  --precision MiB     the search's step (default 4)
+  --per-run N         sizes tried per QEMU run during the search (default 3)
+  --time-limit s      per-guest limit in seconds (default 90)
+  --json              machine-readable output
+`);
+  process.exit(0);
+}
 
 const int = (name: string, v: string): number => {
   if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got '${v}'`);

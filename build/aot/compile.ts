@@ -154,11 +154,12 @@ export function compileModule(obj: ProgramObject, m: WasmModule, opts: CompileOp
     memoryGrowSymbol: opts.memoryGrowSymbol ?? 'rt.memory_grow',
   };
   for (let i = 0; i < m.funcs.length; i++) {
-    a.align(16);
     const idx = m.numImportedFuncs + i;
-    a.bind(labels[idx]!);
-    obj.here(funcSym(idx)!);
-    lowerFunction(cx, i);
+    lowerFunction(cx, i, (alignment) => {
+      a.align(alignment);
+      a.bind(labels[idx]!);
+      obj.here(funcSym(idx)!);
+    });
   }
 
   // ---- data segment images in read-only data ----

@@ -6,6 +6,7 @@ import type { Expr, Literal, MethodNode, Statement, VarDecl } from './ast.ts';
 import { BytecodeEmitter, type Label, numArgsOf } from './bytecode-emitter.ts';
 import { errorAt, type SourceFile } from './source-error.ts';
 import { quickPrimitiveOf } from './quick-methods.ts';
+import { needsOuterContext } from './clean-blocks.ts';
 
 /** A variable whose value lives in an Association (global or class variable). */
 export interface BindingRef {
@@ -641,7 +642,7 @@ class CodeGen {
     const compiled = gen.finish({ isBlock: true, numArgs: b.args.length, primitive: 0 });
     for (const v of code.copied) this.em.pushTemp(this.tempSlot(v));
     const lit = this.literalIndex({ k: 'block', code: compiled });
-    this.em.pushFullClosure(lit, code.copied.length, false);
+    this.em.pushFullClosure(lit, code.copied.length, !needsOuterContext(b));
   }
 
   // ---- inlined control structures ----

@@ -110,15 +110,15 @@ test('loops: to:do: with a hidden limit temp, timesRepeat:, whileTrue:, backward
 
 test('full block closures: copied values, temp vectors, nesting, non-local return', () => {
   const c = compile('foo | a | a := 1. [a := a + 1] value. ^ a');
-  assert.equal(hex(c), 'e701d051fd000040f9000179d8fb00005c');
+  assert.equal(hex(c), 'e701d051fd000040f9004179d8fb00005c');
   assert.equal(hex(block(c)), 'fb00005160fc00005e');
   assert.equal(block(c).numTemps, 1);
   assert.ok(block(c).isBlock);
   assert.equal(block(c).literals.at(-1)?.k, 'outerCode');
   const nested = compile('foo | a b | a := 1. b := [:x | [:y | a := x + y]]. ^ b');
-  assert.equal(hex(nested), 'e701d151fd000141f90001d0405c');
+  assert.equal(hex(nested), 'e701d151fd000141f90041d0405c');
   const outer = block(nested);
-  assert.equal(hex(outer), '4140f900025e');
+  assert.equal(hex(outer), '4140f900425e');
   assert.equal(hex(block(outer)), '424060fc00015e');
   const nlr = compile('foo #(1 2) do: [:x | ^ x]. ^ nil');
   assert.equal(hex(nlr), '20f901007bd85b');
@@ -127,11 +127,40 @@ test('full block closures: copied values, temp vectors, nesting, non-local retur
   assert.equal(hex(block(compile('foo ^ [:x | x]'))), '405e');
   // a temp of an inlined loop body gets a fresh temp vector on every iteration (231 inside the loop)
   const loop = compile('foo | blocks | blocks := OrderedCollection new. 1 to: 3 do: [:i | | t | t := i * 10. blocks add: [t := t + 1]]. ^ blocks');
-  assert.equal(hex(loop), '107cd051d141e80364ef19e701d241e80a68fd00024042f9010192d8415160d1e1ffede1405c');
+  assert.equal(hex(loop), '107cd051d141e80364ef19e701d241e80a68fd00024042f9014192d8415160d1e1ffede1405c');
   // read-only captured argument: copied, not in a vector
   const copied = compile('foo: a ^ [a]');
-  assert.equal(hex(copied), '40f900015c');
+  assert.equal(hex(copied), '40f900415c');
   assert.equal(hex(block(copied)), '405e');
+});
+
+test('clean blocks: the ignoreOuterContext flag (64) of 249 only without ^ or thisContext inside', () => {
+  // the flags byte of each 249 in the bytecodes, in order (no ExtA here: few literals)
+  const flags = (c: CompiledCode): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < c.bytecodes.length; i++) if (c.bytecodes[i] === 0xf9) { out.push(c.bytecodes[i + 2]); i += 2; }
+    return out;
+  };
+  const clean = (c: CompiledCode): boolean[] => flags(c).map((f) => (f & 64) !== 0);
+  assert.deepEqual(clean(compile('foo ^ [:x | x + 1]')), [true], 'no ^, no thisContext');
+  assert.deepEqual(clean(compile('foo: a ^ [a]')), [true], 'copied values do not need the context');
+  assert.deepEqual(clean(compile('foo ^ [iv1 := self]')), [true], 'nor does the receiver');
+  assert.deepEqual(clean(compile('foo #(1) do: [:x | ^ x]')), [false], 'a non-local return');
+  assert.deepEqual(clean(compile('foo ^ [:x | x ifTrue: [^ 1]]')), [false], '^ in an inlined block');
+  assert.deepEqual(clean(compile('foo ^ [thisContext]')), [false], 'thisContext');
+  assert.deepEqual(clean(compile('foo ^ [Transcript show: 1; show: thisContext]')), [false], 'thisContext in a cascade part');
+  assert.deepEqual(clean(compile('foo ^ [{thisContext}]')), [false], 'thisContext in a brace array');
+  // an outer block holding a block with ^ keeps its context (the inner block reaches home
+  // through it); a clean block inside a block with ^ stays clean
+  const withInnerReturn = compile('foo ^ [:x | [:y | ^ y]]');
+  assert.deepEqual(clean(withInnerReturn), [false]);
+  assert.deepEqual(clean(block(withInnerReturn)), [false]);
+  const cleanInside = compile('foo ^ [:x | x ifTrue: [^ 1]. [:y | y + 1]]');
+  assert.deepEqual(clean(cleanInside), [false]);
+  assert.deepEqual(clean(block(cleanInside)), [true]);
+  assert.deepEqual(clean(compile('foo ^ [[thisContext]]')), [false], 'thisContext two blocks down');
+  // numCopied stays in the low 6 bits
+  assert.deepEqual(flags(compile('foo: a ^ [:x | a + x]')), [64 | 1]);
 });
 
 test('large frames and many literals use the extended forms', () => {

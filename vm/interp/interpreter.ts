@@ -757,7 +757,8 @@ function pushThisContext(): void {
 
 function pushReceiverVariable(i: usize): void {
   const r = receiver();
-  if (!isImmediate(r) && isContext(r)) { push(contextFetch(r, i)); refreshIfMoved(); return; }
+  if (isImmediate(r)) vmCrashN("push of an instance variable of an immediate receiver, index", <i64>i);
+  if (isContext(r)) { push(contextFetch(r, i)); refreshIfMoved(); return; }
   push(fetchSlot(r, i));
 }
 
@@ -922,9 +923,11 @@ function runSista(): void {
       case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
       case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15: {
         const r = load<u64>(fp + FR_RECEIVER);
-        // a Context receiver (its frame holds the live values): the slow path; nested ifs, not
-        // isContext's &&, which natively becomes a boolean kept in a frame slot
-        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
+        // a Context receiver (its frame holds the live values) or an immediate one (damaged
+        // code): the slow path; separate ifs, not isContext's &&, which natively becomes a
+        // boolean kept in a frame slot
+        if ((r & 7) != 0) break;
+        if (classIndexOfObj(r) == contextClassIndex()) break;
         sp += 8; store<u64>(sp, fetchSlot(r, <usize>b)); continue;
       }
       case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:

@@ -304,6 +304,12 @@ export class Assembler {
       this.u32(imm);
     }
   }
+  /** cmp size [m], imm8 (sign-extended): tests a value in memory without loading it. */
+  cmpMI8(size: Size, m: Mem, imm: number): void {
+    if (!isInt8(imm)) throw new Error(`immediate ${imm} does not fit 8 bits`);
+    this.modrm([size === 1 ? 0x80 : 0x83], Alu.cmp, m, size === 8, { prefix: this.sizePrefix(size), immBytes: 1 });
+    this.byte(imm);
+  }
   movRR(size: 4 | 8, dst: Reg, src: Reg): void {
     this.modrm([0x89], src, dst, size === 8);
   }

@@ -514,7 +514,9 @@ export class Simulator {
         const code = this.literal(x + extA * 256) as Obj;
         const numCopied = y & 63;
         const copied = this.popN(numCopied);
-        const closure = new Obj(38, 3, [ctx, code, this.numArgs(code), rcvr, ...copied], null);
+        // flag 64 (ignoreOuterContext): a clean block, created without its outer context as the VM does
+        const outer = (y & 64) !== 0 ? this.nil : ctx;
+        const closure = new Obj(38, 3, [outer, code, this.numArgs(code), rcvr, ...copied], null);
         this.push(closure);
         return;
       }

@@ -22,7 +22,7 @@ test('inline arithmetic, closures and instance creation answer what their sends 
     fallbacks: "{'393530540239137101141'. 2. 0. true. 3. 1.5. 0. 1. 2}",
     zeroDivides: '{#zd1. #zd2. #zd3. #zd4}',
     identity: '{{1. true. false. true}. {110. false. true. false}. {1. true. false. true}}',
-    captures: '{{1. 2. 3. 4. 5. 6. #rcv}. 10. 11. 12. 5. true. true. 1. nil}',
+    captures: '{{1. 2. 3. 4. 5. 6. #rcv}. 10. 11. 12. 5. true. true. nil. 1. nil}',
     nonLocal: '{#found. #missing}',
     unwinding: '{20. {1. #ensured}}',
     many: '{20. 4200000}',
