@@ -8,8 +8,14 @@ import type { FuncType, WasmModule } from './wasm/module.ts';
 export const VMCTX = Reg.r15;
 export const MEMBASE = Reg.r14;
 
-/** Allocatable general registers (rax, rcx, rdx are scratch: division, shifts, copies). */
-export const GPR_POOL: Reg[] = [Reg.rbx, Reg.rsi, Reg.rdi, Reg.r8, Reg.r9, Reg.r10, Reg.r11, Reg.r12, Reg.r13];
+/** Allocatable general registers, in order of preference (rax is scratch: constants, copies,
+ *  addresses). rcx and rdx come last: they also serve as fixed operands (shift counts in cl,
+ *  rdx:rax of division, br_table and call_indirect indices), where the lowering claims them
+ *  (ValueStack.claim: any stack value in them moves elsewhere first). */
+export const GPR_POOL: Reg[] = [Reg.rbx, Reg.rsi, Reg.rdi, Reg.r8, Reg.r9, Reg.r10, Reg.r11, Reg.r12, Reg.r13, Reg.rcx, Reg.rdx];
+/** Pool registers the lowering also uses as fixed operands: never pinned nor reserved for block
+ *  results (a claim only sees values on the stack). */
+export const CLAIMABLE_GPRS: Reg[] = [Reg.rcx, Reg.rdx];
 /** Allocatable xmm registers; xmm14/xmm15 are scratch. */
 export const XMM_POOL: number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 export const XMM_SCRATCH = 15;

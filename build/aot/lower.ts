@@ -89,6 +89,8 @@ export const NESTED_LOOP_REGIONS = true;
 /** Float constants are memory operands [rip + pool] (one load, or none for `x op= c`) instead of
  *  `mov rax, imm64; movq xmm, rax`. */
 export const FLOAT_CONST_POOL = true;
+/** A finished function's jumps get the 2-byte rel8 form where their target is near (ProgramObject.relaxText). */
+export const RELAX_JUMPS = true;
 /** opcode -> [result type, access size, sign-extending] */
 const LOADS: Record<number, [ValType, 1 | 2 | 4 | 8, boolean]> = {
   0x28: ['i32', 4, false], 0x29: ['i64', 8, false], 0x2a: ['f32', 4, false], 0x2b: ['f64', 8, false],
@@ -151,6 +153,9 @@ class FunctionLowering {
   /** The pinned-local assignment in effect (one object per loop region: compared by identity). */
   private assign = new Map<number, number>();
   private pendingCond: Cond | null = null; // flags hold the i32 on top of the stack
+  /** The register value a `local.tee` of local i left on the stack, and the body offset after
+   *  the tee: a shift right after it (only a constant between) may start a rotate of local i. */
+  private lastTee?: { v: Val; i: number; end: number };
   private name: string;
 
   constructor(private cx: FunctionContext, private definedIndex: number) {
@@ -340,6 +345,7 @@ class FunctionLowering {
     let frame = 8 * (1 + nDeclared + this.stack.maxDepth + this.maxOut);
     frame = Math.ceil(frame / 16) * 16;
     a.patch32(frameFix, frame);
+    if (RELAX_JUMPS) obj.relaxText(start);
     obj.functions.push({ name: this.name, offset: start, size: a.pos - start });
   }
 
@@ -514,7 +520,7 @@ class FunctionLowering {
     const s = this.stack, v = s.peek();
     const pr = v.loc.k === 'local' ? s.pinned.get(v.loc.i) : undefined;
     if (pr === undefined) {
-      s.popInto(Reg.rcx);
+      s.popIntoClaimed(Reg.rcx);
       return Reg.rcx;
     }
     s.pop();
@@ -524,6 +530,7 @@ class FunctionLowering {
    *  jump to dflt. */
   private tableJump(n: number, table: Label, dflt: Label, idx: Reg): void {
     const a = this.asm;
+    this.stack.claim(Reg.rdx);
     a.aluRI(Alu.cmp, 4, idx, n);
     a.jcc(Cond.AE, dflt);
     a.leaLabel(Reg.rax, table);
@@ -655,14 +662,14 @@ class FunctionLowering {
     }
     const v = this.stack.pop();
     if (v.loc.k === 'reg') {
-      this.asm.testRR(4, v.loc.r, v.loc.r);
+      this.asm.testZf(v.loc.r); // the result is used as ZF only: Cond.NE or its inverse
       this.stack.free(v);
     } else if (v.loc.k === 'const') {
       this.asm.aluRR(Alu.xor, 4, Reg.rax, Reg.rax); // sets ZF=1
       if (BigInt.asUintN(32, v.loc.bits) !== 0n) this.asm.aluRI(Alu.cmp, 4, Reg.rax, 1); // ZF=0
     } else {
       const pr = v.loc.k === 'local' ? this.stack.pinned.get(v.loc.i) : undefined;
-      if (pr !== undefined) this.asm.testRR(4, pr, pr);
+      if (pr !== undefined) this.asm.testZf(pr);
       else {
         this.stack.load(v, Reg.rax);
         this.asm.testRR(4, Reg.rax, Reg.rax);
@@ -679,6 +686,7 @@ class FunctionLowering {
   // ---- the instruction switch ------------------------------------------------------------------
   private op(op: number): void {
     const a = this.asm, s = this.stack, r = this.r;
+    s.releaseClaims(); // rcx/rdx claimed as fixed operands by the previous instruction
     const top = this.ctls[this.ctls.length - 1];
     if (top.unreachable) {
       this.deadOp(op);
@@ -810,7 +818,7 @@ class FunctionLowering {
         const targets: number[] = [];
         for (let i = 0; i < n; i++) targets.push(r.u32());
         const def = r.u32();
-        const idx = n >= 4 ? this.popIndex() : (s.popInto(Reg.rcx), Reg.rcx);
+        const idx = n >= 4 ? this.popIndex() : (s.popIntoClaimed(Reg.rcx), Reg.rcx);
         s.flush();
         if (n >= 4) {
           // jump table of 32-bit offsets from the table start; targets needing value moves get stubs
@@ -1072,7 +1080,7 @@ class FunctionLowering {
         else a.movRR(8, pr, v.loc.r);
         // a tee keeps the value in its register too: the next operation (usually its only
         // reader) may then update that register in place instead of copying the local first
-        if (tee) s.push(v);
+        if (tee) (s.push(v), (this.lastTee = { v, i, end: this.r.pos }));
         else s.free(v);
         return;
       } else {
@@ -1096,8 +1104,16 @@ class FunctionLowering {
         a.store(8, dst, v.loc.r);
         s.noteStored(i, v.loc.r);
       }
-      if (tee) s.push(v);
+      if (tee) (s.push(v), (this.lastTee = { v, i, end: this.r.pos }));
       else s.free(v);
+      return;
+    }
+    const from = v.loc.k === 'local' ? s.pinned.get(v.loc.i) : undefined;
+    if (from !== undefined) {
+      // a pinned local's value: stored straight from its register (`f = e` of sha256's rounds)
+      if (isFloat(t)) a.movsdStore(true, dst, from);
+      else a.store(8, dst, from);
+      if (tee) s.push({ t, loc: { k: 'local', i } });
       return;
     }
     s.load(v, isFloat(t) ? XMM_SCRATCH : Reg.rax);
@@ -1209,7 +1225,7 @@ class FunctionLowering {
     const a = this.asm, s = this.stack;
     const ft = this.m.types[typeIndex];
     if (!ft) this.fail(`type ${typeIndex} out of range`);
-    s.popInto(Reg.rdx);
+    s.popIntoClaimed(Reg.rdx);
     this.savePinned();
     this.outgoing(ft);
     a.load(8, Reg.rax, mem(VMCTX, this.cx.layout.tablePtr(tableIndex)));
@@ -1641,6 +1657,27 @@ class FunctionLowering {
       return undefined;
     }
   }
+  /** `i32.const c; i32.add|i32.sub` (i64 for size 8) next: consumes both and returns the
+   *  displacement (+c or -c, as a signed 32-bit value) that a lea adds instead; else 0. */
+  private constAddSubNext(size: 4 | 8): number {
+    const bytes = this.r.bytes, at = this.r.pos;
+    if (bytes[at] !== (size === 4 ? 0x41 : 0x42)) return 0;
+    const p = new Reader(bytes, at + 1);
+    let c: bigint;
+    try {
+      c = size === 4 ? BigInt(p.s32()) : p.s64();
+    } catch {
+      return 0;
+    }
+    const op = bytes[p.pos];
+    const add = size === 4 ? 0x6a : 0x7c;
+    if (op !== add && op !== add + 1) return 0;
+    let d = op === add ? c : -c;
+    if (size === 4) d = BigInt.asIntN(32, d); // lea's 32-bit result wraps like i32 arithmetic
+    if (d < -0x80000000n || d > 0x7fffffffn) return 0;
+    this.r.pos = p.pos + 1;
+    return Number(d);
+  }
   /** A `lea` result followed by `local.set` of a pinned local, or by `local.tee` of one that a
    *  load then reads (only reads: an in-place update would want a copy of its own), goes straight
    *  into that local's register (lazy reads of its old value are materialised first). */
@@ -1725,11 +1762,12 @@ class FunctionLowering {
       return true;
     }
     if (alu === Alu.add && typeof b.op === 'number' && b.v.loc.k === 'local') {
-      // both operands pinned locals: one lea into a fresh register
+      // both operands pinned locals: one lea into a fresh register (`+ c` / `- c` next: its disp)
       s.pop();
+      const disp = this.constAddSubNext(size);
       const into = this.leaTarget(t);
       const dst = into?.r ?? s.allocGpr();
-      a.lea(size, dst, mem(pr, 0, b.op));
+      a.lea(size, dst, mem(pr, disp, b.op));
       this.leaDone(t, dst, into);
       return true;
     }
@@ -1822,6 +1860,7 @@ class FunctionLowering {
     let divisor: number;
     let constB: bigint | undefined;
     if (bv.loc.k === 'const') constB = size === 4 ? BigInt.asIntN(32, bv.loc.bits) : BigInt.asIntN(64, bv.loc.bits);
+    s.claim(Reg.rdx); // rdx:rax: the divisor must not land in rdx
     const b = s.popReg();
     divisor = b.r;
     s.popInto(Reg.rax);
@@ -1885,6 +1924,23 @@ class FunctionLowering {
     return left ? n : size * 8 - n;
   }
 
+  /** The local that v was just tee'd into, when only the constant count of the shift being
+   *  lowered came between (`(shl (local.tee x (load …)) n)` of sha256's message schedule). */
+  private teeBeforeConst(v: Val): number | undefined {
+    const t = this.lastTee;
+    if (!t || t.v !== v) return undefined;
+    const p = new Reader(this.r.bytes, t.end);
+    try {
+      const op = p.u8();
+      if (op === 0x41) p.s32();
+      else if (op === 0x42) p.s64();
+      else return undefined;
+    } catch {
+      return undefined;
+    }
+    return p.pos === this.opOffset ? t.i : undefined;
+  }
+
   private shift(size: 4 | 8, sh: Shift): void {
     const a = this.asm, s = this.stack;
     const t: ValType = size === 4 ? 'i32' : 'i64';
@@ -1893,7 +1949,8 @@ class FunctionLowering {
       s.pop();
       const n = Number(bv.loc.bits & BigInt(size * 8 - 1));
       const xv = s.peek();
-      const rot = n && xv.loc.k === 'local' && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xv.loc.i, sh === Shift.shl, n) : 0;
+      const xl = xv.loc.k === 'local' ? xv.loc.i : this.teeBeforeConst(xv);
+      const rot = n && xl !== undefined && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xl, sh === Shift.shl, n) : 0;
       const into = this.computeIntoPinned(t, { v: bv });
       const { r: x } = into ? { r: into.r } : s.popReg();
       if (rot) a.shiftI(Shift.rol, size, x, rot);
@@ -1903,7 +1960,7 @@ class FunctionLowering {
       else s.pushReg(t, x);
       return;
     }
-    const count = s.popInto(Reg.rcx);
+    const count = s.popIntoClaimed(Reg.rcx);
     const into = this.computeIntoPinned(t, { v: count });
     const { r: x } = into ? { r: into.r } : s.popReg();
     a.shiftCl(sh, size, x);
@@ -1961,6 +2018,7 @@ class FunctionLowering {
     // k: 0 abs 1 neg 2 ceil 3 floor 4 trunc 5 nearest 6 sqrt 7 add 8 sub 9 mul 10 div 11 min 12 max 13 copysign
     if (k <= 6) {
       const { r: x } = s.popReg();
+      if (k <= 1 && dbl) s.claim(Reg.rcx);
       if (k <= 1) {
         a.movqRX(dbl, Reg.rax, x);
         if (dbl) {
@@ -2014,6 +2072,8 @@ class FunctionLowering {
       a.bind(done);
     } else {
       // copysign
+      s.claim(Reg.rcx);
+      s.claim(Reg.rdx);
       a.movqRX(dbl, Reg.rax, x);
       a.movqRX(dbl, Reg.rcx, b.r);
       if (dbl) {
@@ -2194,6 +2254,7 @@ class FunctionLowering {
 
   private convertInt(dbl: boolean, from64: boolean, signed: boolean): void {
     const a = this.asm, s = this.stack;
+    if (from64 && !signed) s.claim(Reg.rcx); // before the pop: the operand must not be in rcx
     const { v, r: x } = s.popReg();
     const dst = s.allocXmm();
     if (!from64) {

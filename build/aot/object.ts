@@ -97,7 +97,9 @@ export class ProgramObject {
 
   define(name: string, section: SectionName, offset: number): void {
     if (this.symbols.has(name)) throw new Error(`symbol ${name} defined twice`);
-    this.symbols.set(name, { section, offset });
+    const def = { section, offset };
+    this.symbols.set(name, def);
+    if (section === 'text') this.textSinceRelax.push(def);
   }
   /** Defines a text symbol at the current position. */
   here(name: string): void {
@@ -114,4 +116,18 @@ export class ProgramObject {
   trap(code: number, message: string): void {
     this.trapSites.push({ pc: this.asm.pos, code, message });
   }
+  /** Shortens the jumps of the text from `start` (a function just finished: see Assembler.relax);
+   *  its trap sites and text symbols move with the code. */
+  relaxText(start: number): void {
+    const map = this.asm.relax(start);
+    for (let i = this.relaxedTraps; i < this.trapSites.length; i++) {
+      const t = this.trapSites[i];
+      if (t.pc >= start) t.pc = map(t.pc);
+    }
+    this.relaxedTraps = this.trapSites.length;
+    for (const s of this.textSinceRelax) if (s.offset > start) s.offset = map(s.offset);
+    this.textSinceRelax = [];
+  }
+  private relaxedTraps = 0;
+  private textSinceRelax: SymbolDef[] = [];
 }

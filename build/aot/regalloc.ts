@@ -3,9 +3,10 @@
 // the pools in abi.ts; when a pool is empty the deepest register value of that class is spilled
 // to its canonical slot (one 8-byte slot per stack depth). At control-flow joins the stack is
 // "flushed": every value goes to its canonical slot, so all edges agree on where values live.
-// Flushing uses only `mov`, so it never disturbs the flags of a pending fused compare.
+// Flushing uses only `mov`, so it never disturbs the flags of a pending fused compare. rcx and
+// rdx are pool registers too; an instruction that needs one as a fixed operand claims it first.
 import { Assembler, Reg, mem, type Mem } from './x64/encoder.ts';
-import { GPR_POOL, XMM_POOL } from './abi.ts';
+import { CLAIMABLE_GPRS, GPR_POOL, XMM_POOL } from './abi.ts';
 import type { ValType } from './wasm/module.ts';
 
 export type Loc =
@@ -76,7 +77,10 @@ export class ValueStack {
   reserve(t: ValType, spare = 3): number | undefined {
     const free = isFloat(t) ? this.freeXmm : this.freeGpr;
     if (free.length <= spare) return undefined;
-    const r = free.shift()!;
+    // never a claimable register: a claim moves stack values, not a result waiting for `end`
+    const k = free.findIndex((r) => isFloat(t) || !CLAIMABLE_GPRS.includes(r));
+    if (k < 0) return undefined;
+    const r = free.splice(k, 1)[0];
     (isFloat(t) ? this.reserved.xmm : this.reserved.gpr).add(r);
     return r;
   }
@@ -97,7 +101,7 @@ export class ValueStack {
     const isF = (i: number) => isFloat(this.localType(i));
     const takenGpr = new Set([...this.pinned].filter(([i]) => !isF(i)).map(([, r]) => r));
     const takenXmm = new Set([...this.pinned].filter(([i]) => isF(i)).map(([, r]) => r));
-    this.freeGpr = GPR_POOL.filter((r) => !takenGpr.has(r) && !this.reserved.gpr.has(r)).reverse();
+    this.freeGpr = GPR_POOL.filter((r) => !takenGpr.has(r) && !this.reserved.gpr.has(r) && !this.claimed.has(r)).reverse();
     this.freeXmm = XMM_POOL.filter((r) => !takenXmm.has(r) && !this.reserved.xmm.has(r)).reverse();
   }
   allocGpr(): Reg {
@@ -119,6 +123,48 @@ export class ValueStack {
   freeReg(t: ValType, r: number): void {
     if (isFloat(t)) this.freeXmm.push(r);
     else this.freeGpr.push(r);
+  }
+  /** Claimable registers (abi.ts) in use as fixed operands by the instruction being lowered. */
+  private readonly claimed = new Set<number>();
+  /** Takes r (rcx or rdx) out of the pool until `releaseClaims`, moving a stack value held in it
+   *  to another register (or its slot). Call before popping the operands: an operand popped
+   *  earlier may sit in r. */
+  claim(r: Reg): void {
+    if (!CLAIMABLE_GPRS.includes(r)) throw new Error(`internal: register ${r} cannot be claimed`);
+    if (this.claimed.has(r)) return;
+    this.claimed.add(r);
+    const k = this.freeGpr.indexOf(r);
+    if (k >= 0) {
+      this.freeGpr.splice(k, 1);
+      return;
+    }
+    const d = this.vals.findIndex((v) => v.loc.k === 'reg' && !isFloat(v.t) && v.loc.r === r);
+    if (d < 0) throw new Error(`internal: claimed register ${r} is neither free nor on the stack`);
+    const to = this.freeGpr.pop();
+    if (to === undefined) {
+      this.store(d); // frees r: keep it out of the pool
+      this.freeGpr.splice(this.freeGpr.indexOf(r), 1);
+      return;
+    }
+    this.asm.movRR(8, to, r);
+    this.vals[d] = { t: this.vals[d].t, loc: { k: 'reg', r: to } };
+  }
+  /** Pops the top value into r, claimed (see claim); a value already in r stays there. */
+  popIntoClaimed(r: Reg): Val {
+    const v = this.peek();
+    if (v.loc.k === 'reg' && !isFloat(v.t) && v.loc.r === r) {
+      this.claimed.add(r); // owned by the popped value, so not in the pool
+      return this.pop();
+    }
+    this.claim(r);
+    return this.popInto(r);
+  }
+  /** After an instruction: claimed registers go back to the pool, last in preference. */
+  releaseClaims(): void {
+    for (const r of this.claimed)
+      if (!this.freeGpr.includes(r) && !this.vals.some((v) => v.loc.k === 'reg' && !isFloat(v.t) && v.loc.r === r))
+        this.freeGpr.unshift(r);
+    this.claimed.clear();
   }
   private spillOne(float: boolean): void {
     for (let d = 0; d < this.vals.length; d++) {

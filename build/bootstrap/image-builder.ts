@@ -13,6 +13,7 @@ import {
 } from './spur-heap.ts';
 import { isSomCompatPackage, readSomDirectory } from './som/directory.ts';
 import { shadowLibraryClasses } from './som/library-names.ts';
+import { sendUnknownGlobals } from './som/unknown-globals.ts';
 import { characterTables } from './unicode-tables.ts';
 import { readTonelDirectory, type TonelClass, type TonelMethod, type TonelPackage } from './tonel.ts';
 
@@ -552,6 +553,7 @@ export class ImageBuilder {
         const entries: [HeapObject, HeapObject][] = [];
         for (const m of methods) {
           try {
+            if (m.category === 'SOM') sendUnknownGlobals(m.node, env);
             const code: CompiledCode = compileMethod(m.file, m.node, env);
             entries.push([this.symbol(m.node.selector), this.compiledCodeObject(code, c, meta)]);
           } catch (err) {

@@ -36,6 +36,7 @@ import { SETTER_BASE, setterPrimitiveOf, setterStore } from "./setters";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
 import { lowSpaceFlag, needGCFlag, rawHashOf } from "../objmem/index";
 import { allocateInEdenUnfilled } from "../objmem/allocator";
+import { isYoung } from "../objmem/state";
 
 // ---- stack
 // @ts-ignore: decorator
@@ -259,8 +260,9 @@ export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): vo
   // (objects only move at safe points, which refresh the cache and registers themselves)
   let method: oop; let prim: i32;
   // a super send looks up from lookupClass: the same method as a send to an instance of it, so
-  // the cache key is lookupClass's index, when it has one (its hash; none is made for it here)
-  const ci = lookupClass == 0 ? classIndexOf(rcvr) : indexOfClassIfAny(lookupClass);
+  // the cache key is lookupClass's index, when it has one (its hash; none is made for it here),
+  // else its address (superKeyOf)
+  const ci = lookupClass == 0 ? classIndexOf(rcvr) : superKeyOf(lookupClass);
   const entry = ci != 0 ? cacheProbe(selector, ci) : 0;
   if (entry != 0) {
     method = load<u64>(entry + CACHE_METHOD);
@@ -273,16 +275,19 @@ export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): vo
     if (prim == 0) prim = setterPrimitiveOf(method);
     if (ci != 0) cacheFill(selector, ci, method, prim);
   }
-  R.sendCount++;
   executeMethod(method, prim, argCount);
 }
 
-/** The class index of cls (its identity hash, checked against the class table), or 0 when it
- *  has none yet. */
-function indexOfClassIfAny(cls: oop): u32 {
+/** The method-cache key of a super send's lookup class: its class index (its identity hash,
+ *  checked against the class table), else, for a class without instances such as a metaclass
+ *  (JsonObject class>>new is `super new initialize`), its address over 8 with the top bit set,
+ *  which no class index has (wasm32 addresses: 29 bits over 8); the cache is flushed whenever
+ *  old objects move. 0 (not cached) for a young class, which a scavenge may move. */
+function superKeyOf(cls: oop): u32 {
   if (isImmediate(cls)) return 0;
   const h = rawHashOf(cls);
-  return h != 0 && classAtIndex(h) == cls ? h : 0;
+  if (h != 0 && classAtIndex(h) == cls) return h;
+  return isYoung(cls) ? 0 : 0x80000000 | <u32>(cls >> 3);
 }
 
 /** Runs method (with primitive index prim, 0 for none) on the stacked receiver and args. */
@@ -297,6 +302,7 @@ export function executeMethod(method: oop, prim: i32, argCount: i32): void {
       R.primFailCode = 0;
       R.argCount = argCount;
       R.newMethod = method;
+      R.primitiveCalls++;
       const spBefore = R.sp;
       const fpBefore = R.fp;
       if (callPrimitive(prim, argCount)) {
@@ -614,7 +620,6 @@ function pushFullClosure(litIndex: usize, flags: u32): void {
   if (R.interruptCounter <= 1) return 0;
   if ((load<u64>(<usize>cl) >> 56) >= 255) return 0;
   R.interruptCounter--;
-  R.sendCount++;
   return pushBlockFrame(cl, nargs, sp + 8, fp, ip);
 }
 
@@ -639,6 +644,46 @@ function pushBlockFrame(cl: oop, nargs: i32, newFP: usize, fp: usize, ip: usize)
   const end = newFP + FR_TEMPS + (<usize>hdrNumTemps(methodHeader(m)) << 3);
   for (; d < end; d += 8) store<u64>(d, nil);
   return d - 8;
+}
+
+/** A binary send of sel (receiver and argument on top of the stack) from runSista after a
+ *  special selector's inline path failed, in the common case of its inline send path: a
+ *  method-cache hit (first entry of the set) on a SistaV1 method without a primitive whose
+ *  frame fits on the page, no interrupt check due. Activates it (the registers in R) and answers
+ *  true, else false and nothing changed. Out of runSista, with the registers in R, so that the
+ *  loop's own locals stay as they were (build/aot/pinning.ts). */
+function activateBinaryIfFast(sel: oop): bool {
+  const sp = R.sp;
+  const rcv = load<u64>(sp - 8);
+  const ci = classIndexOf(rcv);
+  const e = slotFor(sel, ci);
+  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | load<u64>(e + CACHE_PRIM)) != 0) return false;
+  const m = load<u64>(e + CACHE_METHOD);
+  const h = intValue(load<u64>(<usize>m + 8));
+  if (!hdrIsSista(h)) return false;
+  const newFP = sp + 8;
+  if (newFP >= R.pageLimit) return false;
+  if (R.interruptCounter <= 1) return false;
+  R.interruptCounter--;
+  const nil = nilOop();
+  store<u64>(newFP + FR_SAVED_FP, <u64>R.fp | 1);
+  store<u64>(newFP + FR_SAVED_IP, (<u64>R.ip << 3) | 1);
+  store<u64>(newFP + FR_METHOD, m);
+  store<u64>(newFP + FR_FLAGS, (<u64>1 << 3) | 1);
+  store<u64>(newFP + FR_CONTEXT, nil);
+  store<u64>(newFP + FR_RECEIVER, rcv);
+  store<u64>(newFP + FR_CLOSURE, nil);
+  // the argument is temp 0, the other temps nil
+  let d = newFP + FR_TEMPS;
+  store<u64>(d, load<u64>(sp));
+  const end = d + (<usize>hdrNumTemps(h) << 3);
+  for (d += 8; d < end; d += 8) store<u64>(d, nil);
+  R.sp = end - 8;
+  R.fp = newFP;
+  R.method = m;
+  R.mbase = <usize>m + 8;
+  R.ip = (<usize>hdrNumLiterals(h) + 1) << 3;
+  return true;
 }
 
 /** Sista 249 (operand bytes at mb+ip) as runSista's fast path: the new closure, or 0 when the
@@ -1076,7 +1121,6 @@ function runSista(): void {
         const prim = load<u64>(e + CACHE_PRIM);
         // a method-cache hit on a method without a primitive is activated right here
         if ((miss | prim) == 0) {
-          R.sendCount++;
           const m = load<u64>(e + CACHE_METHOD);
           const h = intValue(load<u64>(<usize>m + 8));
           const newFP = sp + 8;
@@ -1117,7 +1161,6 @@ function runSista(): void {
           R.ip = ip; R.sp = sp;
           activateMethod(m, nargs);
         } else if (miss == 0) {
-          R.sendCount++;
           // a quick method (256-519: ^self, a constant, an instance variable) answers without
           // a frame; an instance variable only from a pointer object that is not a Context and
           // has the slot (else the primitive fails and the method's bytecodes run)
@@ -1195,7 +1238,11 @@ function runSista(): void {
       // quotient or an overflow: the send, whose primitive fails the same way)
       case 105: {
         const x = load<u64>(sp - 8); const y = load<u64>(sp);
-        if (!areSmallInts(x, y)) break;
+        if (!areSmallInts(x, y)) { // SmallFloat64s (floatfast.ts), else the send
+          const f = floatSpecial(9, x, y);
+          if (f != 0) { sp -= 8; store<u64>(sp, f); continue; }
+          break;
+        }
         const a = intValue(x); const c = intValue(y);
         if (c == 0) break;
         if (a % c != 0) break;
@@ -1369,9 +1416,19 @@ function runSista(): void {
         continue;
       }
     }
-    // everything else: one bytecode (with its extensions) on the registers
-    R.ip = ip - 1; R.sp = sp;
-    stepSista();
+    if (b - 96 < 16) {
+      // an arithmetic or comparison special selector (96-111, all binary) whose inline fast
+      // path failed: straight to its send (stepSista's specialSend would try the same fast
+      // paths again; Json compares strings with = this way), its frame built here on a cache
+      // hit on a method without a primitive
+      const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>(b - 96) << 1);
+      R.ip = ip; R.sp = sp;
+      if (!activateBinaryIfFast(sel)) { lastSelector = sel; sendSelector(sel, 1, 0); }
+    } else {
+      // everything else: one bytecode (with its extensions) on the registers
+      R.ip = ip - 1; R.sp = sp;
+      stepSista();
+    }
     if (I.mode != 1) return;
     ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
     nil = nilOop(); tru = trueOop(); fls = falseOop();

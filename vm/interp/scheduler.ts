@@ -36,7 +36,13 @@ export class S {
   static inputSignalled: bool = false; // console input arrives as an external semaphore signal
 }
 
-export function resetInterruptCounter(): void { R.interruptCounter = CHECK_EVERY; }
+export function resetInterruptCounter(): void {
+  R.ticks += <u64>(CHECK_EVERY - R.interruptCounter);
+  R.interruptCounter = CHECK_EVERY;
+}
+/** Frames activated and backward jumps taken so far (the interrupt counter's decrements; a
+ *  counter forced low for an early safe point adds a few). */
+export function interruptTicks(): u64 { return R.ticks + <u64>(CHECK_EVERY - R.interruptCounter); }
 
 export function initScheduler(): void {
   S.vmStartNs = clock_monotonic_ns();
@@ -50,7 +56,8 @@ export function initScheduler(): void {
       if (id != S.rootIds + p) vmCrash("root range ids are not consecutive");
     }
   }
-  resetInterruptCounter();
+  R.interruptCounter = CHECK_EVERY;
+  R.ticks = 0;
 }
 
 // ---- clocks

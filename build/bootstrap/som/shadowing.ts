@@ -5,8 +5,12 @@
 import type { MethodNode, VarDecl } from '../ast.ts';
 
 // SOM's global `system` (when no local has that name) is SomSystem of smalltalk/SOM-Compat;
-// SOM's Double is the library's Float.
-const GLOBALS: Record<string, string> = { system: 'SomSystem', Double: 'Float' };
+// SOM's Double is the library's Float, its Nil UndefinedObject.
+const GLOBALS: Record<string, string> = {
+  system: 'SomSystem', Double: 'Float', Nil: 'UndefinedObject',
+  // SOM has a block class per arity; here every block is a FullBlockClosure.
+  Block1: 'FullBlockClosure', Block2: 'FullBlockClosure', Block3: 'FullBlockClosure',
+};
 
 // Old name → new name; nested scopes get their depth in the suffix so a block may redeclare an
 // outer local's name as SOM allows.

@@ -30,6 +30,7 @@ const WAT = `(module
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $acc))
   (func (export "tiny") (param $n i32) (result i32) (local.get $n))
+  (func (export "tiny2") (param $n i32) (result i32) (i32.sub (local.get $n) (i32.const 2)))
   (func (export "count") (param $n i32) (result i32) (local $i i32)
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -47,10 +48,10 @@ test('functions with loops start on 64-byte lines, the others on 16 bytes', asyn
     return f.offset;
   };
   for (const name of ['sum', 'squares', 'count']) assert.equal(at(name) % 64, 0, `${name} at ${at(name)}`);
-  for (const name of ['small', 'medium', 'tiny']) assert.equal(at(name) % FUNCTION_ALIGN, 0, `${name} at ${at(name)}`);
+  for (const name of ['small', 'medium', 'tiny', 'tiny2']) assert.equal(at(name) % FUNCTION_ALIGN, 0, `${name} at ${at(name)}`);
   // loop-less functions are not padded to whole lines
-  assert.ok(['small', 'medium', 'tiny'].some((n) => at(n) % 64 !== 0), 'some loop-less function off a 64-byte line');
+  assert.ok(['small', 'medium', 'tiny', 'tiny2'].some((n) => at(n) % 64 !== 0), 'some loop-less function off a 64-byte line');
 });
 
 test('aligned functions compute what V8 computes', () =>
-  assertAgreesWithV8(WAT, { small: [0, 41], sum: [1, 10, 1000], medium: [0, 7, -3], squares: [1, 10, 100], tiny: [5], count: [0, 1, 99] }));
+  assertAgreesWithV8(WAT, { small: [0, 41], sum: [1, 10, 1000], medium: [0, 7, -3], squares: [1, 10, 100], tiny: [5], tiny2: [5, 0], count: [0, 1, 99] }));

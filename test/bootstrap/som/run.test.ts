@@ -22,9 +22,10 @@ const DIALECT_EXPECTED = [
   'between falsetrue', 'inits 1', 'withAll 6', 'withAll value 10', 'indexOf nil 3 -1',
   'charAt b1', 'equal truefalsetrue2', 'classes true true false', 'downTo 54321', 'value:with: 7', 'shifts 34',
   'sqrt 5 true', 'raisedTo 1025', 'double % true', 'join a,b,c', '>>> 15', 'assigned argument 4', 'doesNotUnderstand fooBar', 'loops 1 2 3 9 4 true',
+  'unknown global NoSuchGlobal InBlock', 'resolved Dialect', 'Nil Block1 truetrue', 'fields countinits2',
 ].join('\n') + '\n';
 
-test('SOM semantics: arithmetic, exclusive between:and:, new without initialize, new:withAll: with a block, indexOf:, strings, assigned arguments, doesNotUnderstand:arguments:', () => {
+test('SOM semantics: arithmetic, exclusive between:and:, new without initialize, new:withAll: with a block, indexOf:, strings, assigned arguments, doesNotUnderstand:arguments:, unknownGlobal:', () => {
   const { image } = buildImage({ dirs: ['test/bootstrap/som/fixtures/Dialect'], entry: 'Dialect class>>main' });
   const r = runImage(image, 20_000_000);
   assert.equal(r.output, DIALECT_EXPECTED);

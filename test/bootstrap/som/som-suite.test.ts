@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildImage } from '../../../build/bootstrap/image-builder.ts';
 
-// The suite's files whose classes all exist here. Left out: TestCase/TestHarness/TestRunner (the
-// library's SUnit runs the tests), and tests needing Block1 or globals unknown at compile time
-// (ClassStructureTest, GlobalTest, ReflectionTest).
+// The suite's files but TestCase/TestHarness/TestRunner (the library's SUnit runs the tests). Names
+// that are no global when compiled become #unknownGlobal: sends (build/bootstrap/som/unknown-globals.ts).
 const FILES = [
-  'ArrayTest', 'BlockTest', 'BooleanTest', 'ClassA', 'ClassB', 'ClassC', 'ClassLoadingTest', 'ClosureTest',
+  'ArrayTest', 'BlockTest', 'BooleanTest', 'ClassA', 'ClassB', 'ClassC', 'ClassLoadingTest', 'ClassStructureTest', 'ClosureTest',
+  'GlobalTest', 'ReflectionTest',
   'CoercionTest', 'CompilerReturnTest', 'DoesNotUnderstandMessage', 'DoesNotUnderstandTest', 'DoubleTest',
   'EmptyTest', 'IntegerTest', 'PreliminaryTest', 'SelfBlockTest', 'SpecialSelectorsTest', 'StringTest', 'SuperTest',
   'SuperTestSuperClass', 'SymbolTest', 'SystemTest',
@@ -34,6 +34,15 @@ const KNOWN_FAILURES = new Set([
   'SymbolTest>>#testSymbolIsString', // a Symbol's class is ByteSymbol, under Symbol
   'SystemTest>>#testTicks', // SmallInteger, not SOM's Integer
   'PreliminaryTest>>#testBasicSanity', // SOM's Object>>, (building a Vector) is not provided
+  'ClassStructureTest>>#testClassIdentity', // 1 class is SmallInteger, not SOM's Integer
+  'ClassStructureTest>>#testMetaclasses', // Object's superclass is ProtoObject, not nil
+  'ClassStructureTest>>#testThatCertainMethodsArePrimitives', // no SOM method reflection (#methods, Primitive)
+  'GlobalTest>>#testKnownGlobals', // system is the class SomSystem: its class is a metaclass, no System global
+  'ReflectionTest>>#testAsString', // 1 class is SmallInteger
+  'ReflectionTest>>#testName', // the same
+  'ReflectionTest>>#testPerform', // the same
+  'ReflectionTest>>#testSelectors', // Object's own methods differ in number from SOM's
+  'ReflectionTest>>#testMethods', // no SOM method reflection (#methods, #signature)
 ]);
 
 const DRIVER = 'SomSuiteMain = ( ---- main = ( ^ TestRunner runAll ) )\n';
@@ -58,7 +67,7 @@ test("SOM's own test suite passes but for the known differences", async (t) => {
     assert.ok(summary, r.stdout);
     const failed = [...r.stdout.matchAll(/^(?:FAIL|ERROR) (\S+):/gm)].map((m) => m[1]);
     assert.deepEqual(failed.filter((f) => !KNOWN_FAILURES.has(f)), [], r.stdout);
-    assert.ok(Number(summary[1]) >= 190, `only ${summary[1]} passed:\n${r.stdout}`);
+    assert.ok(Number(summary[1]) >= 200, `only ${summary[1]} passed:\n${r.stdout}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

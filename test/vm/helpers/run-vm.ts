@@ -23,7 +23,8 @@ export interface VmResult {
   stdout: string;
   status: number | null; // exit status when the image quit
   crash: string | null;
-  sends: bigint;
+  activations: bigint;   // frames activated plus backward jumps taken
+  primitiveCalls: bigint; // primitives run through the primitive table
   heapFault: number;     // vm/objmem/verify.ts code after the run (0 = consistent), -1 when not checked
   inspected?: unknown;   // what opts.inspect answered
 }
@@ -31,7 +32,7 @@ export interface VmResult {
 interface Exports {
   testRun(): bigint; testSlot(o: bigint, i: number): bigint; testNumSlots(o: bigint): number;
   testFormat(o: bigint): number; testClassIndex(o: bigint): number; testByteSize(o: bigint): number;
-  testSendCount(): bigint; testVerifyHeap(): number; testSetMemoryBudget(bytes: bigint): void; memory: WebAssembly.Memory;
+  testActivations(): bigint; testPrimitiveCalls(): bigint; testVerifyHeap(): number; testSetMemoryBudget(bytes: bigint): void; memory: WebAssembly.Memory;
 }
 export type VmExports = Exports;
 
@@ -51,7 +52,7 @@ export async function runImage(image: Uint8Array, opts: RunOptions = {}): Promis
   for (const i of opts.signals ?? []) host.signal(i);
   const inst = await host.instantiate(await testModule());
   const x = inst.exports as unknown as Exports;
-  const res: VmResult = { value: undefined, raw: 0n, stdout: '', status: null, crash: null, sends: 0n, heapFault: -1 };
+  const res: VmResult = { value: undefined, raw: 0n, stdout: '', status: null, crash: null, activations: 0n, primitiveCalls: 0n, heapFault: -1 };
   if (opts.memoryBudget) x.testSetMemoryBudget(BigInt(opts.memoryBudget));
   try {
     res.raw = BigInt.asUintN(64, x.testRun());
@@ -70,7 +71,8 @@ export async function runImage(image: Uint8Array, opts: RunOptions = {}): Promis
     else if (e instanceof WebAssembly.RuntimeError) res.crash = `wasm trap: ${e.message}`;
     else throw e;
   }
-  res.sends = BigInt(x.testSendCount());
+  res.activations = BigInt(x.testActivations());
+  res.primitiveCalls = BigInt(x.testPrimitiveCalls());
   res.stdout = Buffer.concat(out).toString('utf8');
   return res;
 }

@@ -3,7 +3,9 @@
 // LargeInteger, ZeroDivide, non-SmallInteger operands), closures created inline (copied values,
 // receiver, outer context, non-local return, ensure: while unwinding, scavenges), full blocks
 // activated inline (arguments, copied values, temps, recursion across stack pages) and
-// basicNew/basicNew: inline (nil and zero bodies, sizes outside the fast path, failures).
+// basicNew/basicNew: inline (nil and zero bodies, sizes outside the fast path, failures); special
+// selectors sent from the loop when their inline paths do not apply; a cached method compiled
+// anew; super sends from class methods; blocks (clean or not) evaluated after their home returned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLabelled } from '../helpers/labelled-run.ts';
@@ -31,6 +33,11 @@ test('inline arithmetic, closures and instance creation answer what their sends 
     creation: "{{nil. nil. nil}. #FastPathsProbe. 5. {0. 0. 0. 0. 0}. {0. 0. 0. 0. 0. 0. 0. 0. 0}. {nil. nil. nil}. 0. 300. nil. 0. {nil. nil. nil}. #Object. false. true}",
     creationFailures: '{#notVariable. #negative. #notInteger. #notAClass}',
     manyObjects: '{25000. 50000. 75000. 100000}',
+    specialSends: '{true. false. {#plus. 3}. {#less. 4}. {#divide. 5}. {#at. 6}. {#and. 7}. 3.0. #dnu. #zd}',
+    redefined: '{1. 1. 2. 2}',
+    blocksAfterReturn: '{11. 12. 42. nil. 1}',
+    compareBytes: '{-1. 1. -1. 1. 0. 0. 0. -1. #failed. #failed}',
+    superSends: '{{#original. #child}. {#original. #child}. {#redefined. #child}. {#redefined. #child}}',
   };
   for (const [k, v] of Object.entries(expected)) assert.equal(canon(got.get(k) ?? ''), canon(v), `${k}\n${r.stdout}`);
   assert.equal(got.size, Object.keys(expected).length, r.stdout);

@@ -37,7 +37,8 @@ test('recursive sends: fib: 20', async () => {
   const r = await runImage(b.build(m, b.nil));
   assert.equal(r.crash, null);
   assert.equal(r.value, 6765n);
-  assert.ok(r.sends > 20000n, `sends counted: ${r.sends}`);
+  // 21891 activations of fib: (no backward jumps in it)
+  assert.ok(r.activations > 20000n && r.activations < 30000n, `activations counted: ${r.activations}`);
 });
 
 test('deep recursion crosses stack pages and returns through them', async () => {

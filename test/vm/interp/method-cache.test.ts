@@ -71,3 +71,32 @@ test('sends stay right when (selector, class) pairs share cache sets', async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two pairs whose probes land in one set both stay cached, whichever entries they probe', async () => {
+  const { NodeHost } = await import('../../../build/targets/node-host.ts');
+  const { testModule } = await import('../helpers/run-vm.ts');
+  const inst = await new NodeHost({ image: new Uint8Array(0), write: () => {} }).instantiate(await testModule());
+  const x = inst.exports as unknown as {
+    testCacheEntry(sel: bigint, ci: number): number; testCacheFill(sel: bigint, ci: number, m: bigint): void;
+    testCacheProbe(sel: bigint, ci: number): bigint;
+  };
+  // made-up oops (the cache only compares them); no new space exists, so none counts as young
+  const sel = (k: number) => 0x400000n + 8n * BigInt(k);
+  const bySet = new Map<number, [bigint, number][]>();
+  for (let k = 0; k < 4096; k++) for (const ci of [100, 101]) {
+    const e = x.testCacheEntry(sel(k), ci);
+    const set = e >> 1;
+    bySet.set(set, [...(bySet.get(set) ?? []), [sel(k), ci]]);
+  }
+  let pairs = 0;
+  for (const keys of bySet.values()) {
+    if (keys.length < 2) continue;
+    const [a, b] = keys;
+    x.testCacheFill(a[0], a[1], 0x800008n);
+    x.testCacheFill(b[0], b[1], 0x800010n);
+    assert.equal(x.testCacheProbe(a[0], a[1]), 0x800008n, `first pair of set ${x.testCacheEntry(a[0], a[1]) >> 1} lost`);
+    assert.equal(x.testCacheProbe(b[0], b[1]), 0x800010n);
+    pairs++;
+  }
+  assert.ok(pairs > 1000, `pairs tried: ${pairs}`);
+});
