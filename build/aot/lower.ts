@@ -11,6 +11,7 @@ import { ValueStack, is64, isFloat, type Val } from './regalloc.ts';
 
 import { assignPinned, weighLocalUses } from './pinning.ts';
 import { Reader } from './body-reader.ts';
+import { planUnroll, type UnrollPlan } from './unroll.ts';
 import { emitMemmove } from './x64/memmove.ts';
 import type { ProgramObject } from './object.ts';
 import { WasmError, type FuncType, type ValType, type WasmModule } from './wasm/module.ts';
@@ -58,7 +59,7 @@ interface Ctl {
   /** A loop `loop (if (head) (then ... br 0 ...))` whose back edges re-evaluate the head (body
    *  offsets [start, end), end = the `if`) and branch straight to the then-arm: one taken branch
    *  per iteration instead of a jump back to the test. */
-  rotate?: { start: number; end: number; body?: Label; ifCtl?: Ctl };
+  rotate?: { start: number; end: number; body?: Label; ifCtl?: Ctl; unroll?: UnrollPlan };
   /** An interpreter-style loop `loop (head; block ... block; br_table)` (dispatchHead): each `br`
    *  back edge evaluates the head again and jumps through the loop's jump table itself, so every
    *  handler has its own indirect jump (predicted per handler) instead of sharing one. `table`
@@ -102,6 +103,14 @@ const LOADS: Record<number, [ValType, 1 | 2 | 4 | 8, boolean]> = {
 const STORES: Record<number, [ValType, 1 | 2 | 4 | 8]> = {
   0x36: ['i32', 4], 0x37: ['i64', 8], 0x38: ['f32', 4], 0x39: ['f64', 8],
   0x3a: ['i32', 1], 0x3b: ['i32', 2], 0x3c: ['i64', 1], 0x3d: ['i64', 2], 0x3e: ['i64', 4],
+};
+/** Folded loads (foldLoad): load opcode -> next opcode -> the ALU operation, 'mul', or for
+ *  floats the SSE opcode (addsd 0x58, subsd 0x5c, mulsd 0x59, divsd 0x5e). */
+const FOLD_INTO: Record<number, Record<number, Alu | 'mul' | number>> = {
+  0x28: { 0x6a: Alu.add, 0x6b: Alu.sub, 0x6c: 'mul', 0x71: Alu.and, 0x72: Alu.or, 0x73: Alu.xor },
+  0x29: { 0x7c: Alu.add, 0x7d: Alu.sub, 0x7e: 'mul', 0x83: Alu.and, 0x84: Alu.or, 0x85: Alu.xor },
+  0x2a: { 0x92: 0x58, 0x93: 0x5c, 0x94: 0x59, 0x95: 0x5e },
+  0x2b: { 0xa0: 0x58, 0xa1: 0x5c, 0xa2: 0x59, 0xa3: 0x5e },
 };
 const INT_BINARY: Record<number, [4 | 8, Alu | 'mul']> = {
   0x6a: [4, Alu.add], 0x6b: [4, Alu.sub], 0x6c: [4, 'mul'], 0x71: [4, Alu.and], 0x72: [4, Alu.or], 0x73: [4, Alu.xor],
@@ -420,6 +429,25 @@ class FunctionLowering {
     a.jcc(cond, rot.body!);
     a.jmp(rot.ifCtl!.elseLabel!);
   }
+  /** The back edge of a copy of an unrolled rotated loop (unroll.ts) other than the last: the
+   *  head again, a failing test leaves through the `if`'s else label, else the then-arm is
+   *  lowered once more from its start (same assignment, stack at the `if`'s height). */
+  private unrolledCopy(c: Ctl): void {
+    const rot = c.rotate!, u = rot.unroll!, ifCtl = rot.ifCtl!;
+    u.left--;
+    this.r.pos = rot.start;
+    while (this.r.pos < rot.end) {
+      this.opOffset = this.r.pos;
+      this.op(this.r.u8());
+    }
+    if (this.r.pos !== rot.end) this.fail('internal: rotated loop head overran');
+    const cond = this.popCondition();
+    this.stack.flush();
+    this.asm.jcc(invertCond(cond), ifCtl.elseLabel!);
+    this.stack.resetTo(ifCtl.height, []);
+    this.lastTee = undefined;
+    this.r.pos = u.bodyStart;
+  }
   /** Replicated dispatch: the offset of the `br_table` (at least 4 targets) ending a loop head made
    *  of `block`s without types opened on an empty stack and straight-line instructions (locals,
    *  globals, constants, loads and stores, integer arithmetic), or undefined. Re-evaluating the
@@ -737,6 +765,7 @@ class FunctionLowering {
           a.alignNops(LOOP_ALIGN);
           a.bind(top.rotate.body);
           top.rotate.ifCtl = c;
+          top.rotate.unroll = planUnroll(r.bytes, r.pos, top.rotate.end - top.rotate.start);
         }
         this.reserveResult(c);
         c.pinnedAt = this.assign;
@@ -776,6 +805,7 @@ class FunctionLowering {
         s.flush();
         if (!delivered) this.moveBranchValues(c);
         else this.emitExit(c);
+        if (c.rotate?.unroll?.left && c.rotate.unroll.brPos === this.opOffset && !this.isExit(c)) return this.unrolledCopy(c);
         const via = c.dispatch?.table ? c : this.dispatchAfter(c);
         if (c.rotate?.body) this.underAssign(c, () => this.rotatedBackEdge(c));
         else if (via) this.underAssign(via, () => this.dispatchBackEdge(via));
@@ -1306,6 +1336,7 @@ class FunctionLowering {
     if (op <= 0x35) {
       // loads
       const [t, size, signed] = LOADS[op];
+      if (this.foldLoad(op, t, offset)) return;
       const tgt = this.pinnedSetNext(t);
       const { m, reg } = this.address(offset);
       if (tgt) {
@@ -1371,6 +1402,47 @@ class FunctionLowering {
     else a.store(size, m, src!);
     if (src !== undefined && owned) s.freeReg(t, src);
     if (reg !== undefined) s.freeReg('i32', reg);
+  }
+
+  /** A full-width load that is the right operand of the next instruction (integer add sub mul
+   *  and or xor, float add sub mul div) becomes that instruction's memory operand (`add esi,
+   *  [r14+rdi]`): no register and no instruction for the loaded value. Nothing runs between the
+   *  two, and the access is this load's trap site, so a fault traps exactly as the load would. */
+  private foldLoad(op: number, t: ValType, offset: number): boolean {
+    const a = this.asm, s = this.stack;
+    const kind = FOLD_INTO[op]?.[this.r.bytes[this.r.pos]];
+    if (kind === undefined || s.length < 2 || s.peek(1).t !== t) return false;
+    this.r.pos++; // the binary operation (one opcode byte), done here
+    const left = s.peek(1);
+    const size = is64(t) ? 8 : 4;
+    const li = left.loc.k === 'local' ? left.loc.i : undefined;
+    const pl = li !== undefined ? s.pinned.get(li) : undefined;
+    const inPlace = pl !== undefined && this.nextIsSetOf(li!); // `x = x op load`, x pinned
+    const { m, reg } = this.address(offset);
+    const lv = s.pop(); // after the address: computing it may have spilled the left operand
+    let x: number;
+    let into = inPlace || lv.loc.k === 'reg' ? undefined : this.pinnedSetNext(t);
+    if (into && (m.base === into.r || m.index === into.r)) into = undefined; // the address reads it
+    if (inPlace) {
+      s.materializeLocal(li!);
+      x = pl;
+    } else if (into) {
+      s.materializeLocal(into.i); // lazy reads of the local below keep its old value
+      s.load(lv, into.r);
+      x = into.r;
+    } else {
+      s.push(lv);
+      x = s.popReg().r;
+    }
+    this.memSite();
+    if (isFloat(t)) a.arith(kind as number, t === 'f64', x, m);
+    else if (kind === 'mul') a.imulRR(size, x, m);
+    else a.aluRM(kind as Alu, size, x, m);
+    if (reg !== undefined) s.freeReg('i32', reg);
+    if (inPlace) s.push({ t, loc: { k: 'local', i: li! } });
+    else if (into) this.consumeSet(into);
+    else s.pushReg(t, x);
+    return true;
   }
 
   private tableType(t: number): ValType {
@@ -1598,12 +1670,10 @@ class FunctionLowering {
       if (alu === 'mul' && src !== undefined && typeof b.op === 'bigint' && fitsImm(b.op, size)) {
         // a pinned local times a constant: three-operand imul, no copy of the local
         s.pop();
-        const into = this.pinnedSetNext(t);
-        if (into && into.i !== (top.loc as { i: number }).i) s.materializeLocal(into.i);
-        const dst = into && into.i !== (top.loc as { i: number }).i ? into.r : s.allocGpr();
+        const into = this.setOrTeeTarget(t); // also the local itself: imul reads src first
+        const dst = into?.r ?? s.allocGpr();
         a.imulRRI(size, dst, src, immOf(b.op, size));
-        if (dst === into?.r) this.consumeSet(into);
-        else s.pushReg(t, dst);
+        this.leaDone(t, dst, into);
         return;
       }
       const into = this.computeIntoPinned(t, b);
@@ -1690,7 +1760,7 @@ class FunctionLowering {
     const r = this.stack.pinned.get(i);
     if (r === undefined || this.localTypes[i] !== t) return undefined;
     const tee = bytes[at] === 0x22;
-    if (tee && !(bytes[end] >= 0x28 && bytes[end] <= 0x35)) return undefined;
+    if (tee && !(bytes[end] >= 0x28 && bytes[end] <= 0x35) && !(bytes[end] === 0x20 && this.localIndexAfter(end)?.i === i)) return undefined;
     this.stack.materializeLocal(i);
     return { i, r, end, tee };
   }
@@ -1951,6 +2021,7 @@ class FunctionLowering {
       const xv = s.peek();
       const xl = xv.loc.k === 'local' ? xv.loc.i : this.teeBeforeConst(xv);
       const rot = n && xl !== undefined && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xl, sh === Shift.shl, n) : 0;
+      if (!rot && sh === Shift.shl && n >= 1 && n <= 3 && this.shlAsLea(t, size, n)) return;
       const into = this.computeIntoPinned(t, { v: bv });
       const { r: x } = into ? { r: into.r } : s.popReg();
       if (rot) a.shiftI(Shift.rol, size, x, rot);
@@ -1966,6 +2037,34 @@ class FunctionLowering {
     a.shiftCl(sh, size, x);
     if (into) this.consumeSet(into);
     else s.pushReg(t, x);
+  }
+
+  /** `x << 1..3` of a pinned local x is one lea [x*2^n] (plus a constant added or subtracted
+   *  next): into a fresh register, or straight into the pinned local that a following local.set
+   *  or local.tee writes; no copy of x and no mov after. */
+  private shlAsLea(t: ValType, size: 4 | 8, n: number): boolean {
+    const s = this.stack, bytes = this.r.bytes;
+    const xv = s.peek();
+    const pr = xv.loc.k === 'local' ? s.pinned.get(xv.loc.i) : undefined;
+    if (pr === undefined) return false;
+    s.pop();
+    const disp = this.constAddSubNext(size);
+    const into = this.setOrTeeTarget(t);
+    const dst = into?.r ?? s.allocGpr();
+    this.asm.lea(size, dst, n === 1 && !disp ? mem(pr, 0, pr) : { base: pr, index: pr, scale: (1 << n) as 2 | 4 | 8, disp, noBase: true });
+    this.leaDone(t, dst, into);
+    return true;
+  }
+  /** `local.set` or `local.tee` of a pinned local of type t next: a result computed without
+   *  reading its operand's register again (lea, three-operand imul) goes straight into that
+   *  local's register; its older lazy reads on the stack are materialised first. */
+  private setOrTeeTarget(t: ValType): { i: number; r: number; end: number; tee: boolean } | undefined {
+    const s = this.stack, bytes = this.r.bytes, at = this.r.pos;
+    const next = bytes[at] === 0x21 || bytes[at] === 0x22 ? this.localIndexAfter(at) : undefined;
+    const r = next ? s.pinned.get(next.i) : undefined;
+    if (!next || r === undefined || this.localTypes[next.i] !== t) return undefined;
+    s.materializeLocal(next.i);
+    return { ...next, r, tee: bytes[at] === 0x22 };
   }
 
   // ---- floats -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import {
   storePointer, instantiateClass as omInstantiate, pushRemappableOop, popRemappableOop,
   ensureBehaviorHash, identityHashOf, SO_CLASS_METHOD_CONTEXT, SO_PRIM_ERR_TABLE,
 } from "../objmem/index";
-import { newSpaceStart, newSpaceLimit } from "../objmem/state";
+import { newSpaceStart, newSpaceLimit, hiddenRootsObj } from "../objmem/state";
 import { remember } from "../objmem/barrier";
 import { isRemembered } from "../objmem/header";
 import { oop, isImmediate, fetchSlot, numSlotsOf, formatOf, intValue, isSmallInt, classIndexOf } from "./oops";
@@ -41,6 +41,14 @@ export {
 @inline export function splObj(i: i32): oop { return omSplObj(i); }
 /** The class at a class index, or nil when the entry is empty. */
 export function classAtIndex(ci: u32): oop { const c = omClassAtIndex(ci); return c == 0 ? nilObj : c; }
+/** Whether the class table holds cls at index ci (1..2^22-1): two loads, without the calls and
+ *  range checks of classAtIndex, for the allocation fast path. A page not yet made is nil. */
+// @ts-ignore: decorator
+@inline export function isClassAtIndex(cls: oop, ci: u32): bool {
+  const page = load<u64>(<usize>hiddenRootsObj + 8 + (<usize>(ci >> 10) << 3));
+  if (page == nilObj) return false;
+  return load<u64>(<usize>page + 8 + (<usize>(ci & 1023) << 3)) == cls;
+}
 export function classOfOop(o: oop): oop { return classAtIndex(classIndexOf(o)); }
 // @ts-ignore: decorator
 @inline export function storePtr(o: oop, i: usize, v: oop): void { storePointer(o, <i64>i, v); }

@@ -22,7 +22,7 @@ import {
   newPage, freeActivePage, resumeContext, homeContextOf, frameOfContext, isMarriedOrWidowed,
 } from "./frames";
 import {
-  nilOop, falseOop, trueOop, splObj, classAtIndex, classOfOop, storePtr, methodHeader,
+  nilOop, falseOop, trueOop, splObj, classAtIndex, isClassAtIndex, classOfOop, storePtr, methodHeader,
   instantiateClass, pushRemap, popRemap, storePtrInline, contextClassIndex, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS,
   SO_SELECTOR_DNU, SO_SELECTOR_CANNOT_RETURN, SO_SELECTOR_MUST_BE_BOOLEAN, SO_CLASS_ARRAY,
   SO_CLASS_MESSAGE, SO_CLASS_BLOCK_CLOSURE, SO_CLASS_FULL_BLOCK_CLOSURE, SO_SELECTOR_ABOUT_TO_RETURN,
@@ -750,16 +750,42 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
   return true;
 }
 
+/** Primitives 60 (at:), 62 (size) and 63 (stringAt:) through the method cache on an Array-like
+ *  (format 2: no named slots, not a Context) or byte receiver, in range: the answer, or 0 for the
+ *  primitive table (prims/objects.ts primAt/primSize), which fails the rest. Json's parser and
+ *  the collections spend most of their primitive calls here. nargs is the send's. */
+function indexedFast(rcv: oop, prim: u32, nargs: i32, idx: oop): oop {
+  if ((rcv & 7) != 0) return 0;
+  const f = formatOf(rcv);
+  let n: usize;
+  if (f == 2) {
+    if (prim == 63) return 0; // (stringAt: fails on pointers)
+    n = numSlotsOf(rcv);
+  } else if (f - 16 < 8) n = (numSlotsOf(rcv) << 3) - <usize>(f & 7);
+  else return 0;
+  if (prim == 62) return nargs == 0 ? intOop(<i64>n) : 0;
+  if (nargs != 1 || prim == 61) return 0;
+  if ((idx & 7) != 1) return 0;
+  const i = intValue(idx) - 1;
+  if (<u64>i >= <u64>n) return 0; // 1..size (unsigned: below 1 wraps high)
+  if (f == 2) return fetchSlot(rcv, <usize>i);
+  const byte = <u32>load<u8>(<usize>rcv + 8 + <usize>i);
+  return prim == 63 ? charOop(byte) : intOop(<i64>byte);
+}
+
 /** Primitives 70 (basicNew of a class without indexed slots) and 71 (basicNew: of an Array-like or byte
  *  class) for objects of 1-254 slots that fit in eden under its threshold; 0 for everything
  *  else, which primNew (prims/objects.ts) handles or fails. */
 function newInstanceFast(cls: oop, withSize: bool, arg: oop): oop {
   if ((cls & 7) != 0) return 0;
-  if (formatOf(cls) > 5) return 0;
-  if (numSlotsOf(cls) <= CLASS_FORMAT) return 0;
-  const ci = rawHashOf(cls); // a class's hash is its class index once it has one
+  // one header read: pointer format, the format slot present (a count of 255 means more), and
+  // the hash, which is the class index once the class has one
+  const hd = load<u64>(<usize>cls);
+  if (((hd >> 24) & 0x1F) > 5) return 0;
+  if ((hd >> 56) <= <u64>CLASS_FORMAT) return 0;
+  const ci = <u32>((hd >> 32) & 0x3FFFFF);
   if (ci == 0) return 0;
-  if (classAtIndex(ci) != cls) return 0;
+  if (!isClassAtIndex(cls, ci)) return 0;
   const fw = fetchSlot(cls, CLASS_FORMAT);
   if (!isSmallInt(fw)) return 0;
   const spec = <u32>((intValue(fw) >> 16) & 0x1F);
@@ -1203,6 +1229,14 @@ function runSista(): void {
                 ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
                 continue;
               }
+            }
+          } else if (prim - 60 < 4) {
+            // at:, size, stringAt: of an Array or a byte object, in range
+            const v = indexedFast(rcv, <u32>prim, nargs, load<u64>(sp));
+            if (v != 0) {
+              sp -= <usize>nargs << 3;
+              store<u64>(sp, v);
+              continue;
             }
           } else if (prim - 70 < 2) {
             // basicNew / basicNew: of a common class, allocated from eden without the primitive table

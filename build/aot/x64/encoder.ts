@@ -29,6 +29,8 @@ export interface Mem {
   disp?: number;
   /** RIP-relative to this label instead (base, index and disp unused): data after the code. */
   label?: Label;
+  /** No base register: [index*scale + disp32] (base ignored; `lea r, [x*4]`). */
+  noBase?: boolean;
 }
 /** [rip + label]: constants placed after a function's code. */
 export const ripMem = (label: Label): Mem => ({ base: Reg.rbp, label });
@@ -482,6 +484,17 @@ export class Assembler {
       this.byte(((reg & 7) << 3) | 5);
       this.fixups.push({ at: this.pos, label: m.label, end: this.pos + 4 + (opts.immBytes ?? 0) });
       this.u32(0);
+      return;
+    }
+    if (m.noBase) {
+      // SIB with base 101 and mod 00: no base, always a 32-bit displacement
+      if (m.index === undefined || m.index === Reg.rsp) throw new Error('a memory operand without base needs an index other than rsp');
+      if (m.index & 8) rex |= 0x42;
+      if (rex) this.byte(rex);
+      for (const o of opcode) this.byte(o);
+      this.byte(((reg & 7) << 3) | 4);
+      this.byte(({ 1: 0, 2: 1, 4: 2, 8: 3 }[m.scale ?? 1] << 6) | ((m.index & 7) << 3) | 5);
+      this.u32(m.disp ?? 0);
       return;
     }
     if (m.base & 8) rex |= 0x41;

@@ -38,6 +38,8 @@ test('inline arithmetic, closures and instance creation answer what their sends 
     blocksAfterReturn: '{11. 12. 42. nil. 1}',
     compareBytes: '{-1. 1. -1. 1. 0. 0. 0. -1. #failed. #failed}',
     superSends: '{{#original. #child}. {#original. #child}. {#redefined. #child}. {#redefined. #child}}',
+    runtimeClasses: '{true. true. false. nil. nil. #noSixth. 4. 0. 10. 0. #notVariable. true. 30000. true. true}',
+    indexed: "{$b. 3. $c. 255. 3. 2100. $z. 300. #last. 0. 0. #high. #low. #notInteger. #high. 1. 0. 0}",
   };
   for (const [k, v] of Object.entries(expected)) assert.equal(canon(got.get(k) ?? ''), canon(v), `${k}\n${r.stdout}`);
   assert.equal(got.size, Object.keys(expected).length, r.stdout);
