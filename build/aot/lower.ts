@@ -12,6 +12,7 @@ import { ValueStack, is64, isFloat, type Val } from './regalloc.ts';
 import { assignPinned, weighLocalUses } from './pinning.ts';
 import { Reader } from './body-reader.ts';
 import { planUnroll, type UnrollPlan } from './unroll.ts';
+import { splitCondition, type SetCond, type Split } from './cond-split.ts';
 import { emitMemmove } from './x64/memmove.ts';
 import type { ProgramObject } from './object.ts';
 import { WasmError, type FuncType, type ValType, type WasmModule } from './wasm/module.ts';
@@ -162,6 +163,10 @@ class FunctionLowering {
   /** The pinned-local assignment in effect (one object per loop region: compared by identity). */
   private assign = new Map<number, number>();
   private pendingCond: Cond | null = null; // flags hold the i32 on top of the stack
+  /** The comparison result condResult materialised last, and an and/or split into jumps whose
+   *  labels the next if/br_if binds (cond-split.ts). */
+  private lastSet?: SetCond;
+  private split?: Split;
   /** The register value a `local.tee` of local i left on the stack, and the body offset after
    *  the tee: a shift right after it (only a constant between) may start a rotate of local i. */
   private lastTee?: { v: Val; i: number; end: number };
@@ -721,6 +726,7 @@ class FunctionLowering {
       return;
     }
     if (this.pendingCond !== null && op !== 0x0d && op !== 0x04) this.fail('internal: pending condition not consumed');
+    if ((op === 0x71 || op === 0x72) && this.trySplit(op)) return;
     switch (op) {
       case 0x00: // unreachable
         a.jmp(this.trapLabel('unreachable'));
@@ -757,9 +763,12 @@ class FunctionLowering {
         const bt = this.blockType();
         const cond = this.popCondition();
         s.flush();
-        const c: Ctl = { kind: 'if', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), elseLabel: a.label(), hadElse: false, unreachable: false };
+        const split = this.split;
+        this.split = undefined;
+        const c: Ctl = { kind: 'if', ...bt, height: s.length - bt.params.length, target: a.label(), end: a.label(), elseLabel: split?.onFalse ?? a.label(), hadElse: false, unreachable: false };
         c.target = c.end;
         a.jcc(invertCond(cond), c.elseLabel!);
+        if (split?.onTrue) a.bind(split.onTrue);
         if (top.rotate?.end === this.opOffset && !bt.params.length && !bt.results.length) {
           top.rotate.body = a.label();
           a.alignNops(LOOP_ALIGN);
@@ -819,6 +828,8 @@ class FunctionLowering {
       case 0x0d: { // br_if
         const c = this.ctlAt(r.u32());
         const cond = this.popCondition();
+        const onFalse = this.split?.onFalse;
+        this.split = undefined;
         if (c === this.ctls[0]) {
           // a conditional return: results go to the result area on the taken path only
           if (this.type.results.length > 1) s.flush();
@@ -827,6 +838,7 @@ class FunctionLowering {
           this.deliverReturn();
           a.jmp(c.target);
           a.bind(skip);
+          if (onFalse) a.bind(onFalse);
           return;
         }
         // a result register is dead until the block's end: fill it whether or not we branch
@@ -841,6 +853,7 @@ class FunctionLowering {
           a.jmp(c.target);
           a.bind(skip);
         }
+        if (onFalse) a.bind(onFalse);
         return;
       }
       case 0x0e: { // br_table
@@ -1172,16 +1185,26 @@ class FunctionLowering {
 
   private select(): void {
     const a = this.asm, s = this.stack;
-    const cond = s.popReg();
-    a.testRR(4, cond.r, cond.r);
-    s.freeReg('i32', cond.r);
+    // a comparison just materialised: its flags select (cc: the first operand), not a test of it
+    const ls = this.lastSet, top = s.peek();
+    let cc = Cond.NE;
+    if (ls && ls.end === a.pos && ls.binds === a.binds && top?.t === 'i32' && top.loc.k === 'reg' && top.loc.r === ls.r) {
+      s.free(s.pop());
+      a.rewind(ls.at);
+      cc = ls.cc;
+    } else {
+      const cond = s.popReg();
+      a.testRR(4, cond.r, cond.r);
+      s.freeReg('i32', cond.r);
+    }
+    this.lastSet = undefined;
     // flags must survive loading b and a: loads are movs (constants of floats use movq, also flag-free)
     const b = s.popOperand();
     const av = s.popReg();
     const t = av.v.t;
     if (isFloat(t)) {
       const skip = a.label();
-      a.jcc(Cond.NE, skip);
+      a.jcc(cc, skip);
       if (typeof b.op === 'number') a.movaps(av.r, b.op);
       else if (typeof b.op === 'bigint') s.load(b.v, av.r);
       else a.movsdLoad(t === 'f64', av.r, b.op);
@@ -1192,7 +1215,7 @@ class FunctionLowering {
         a.movRI(Reg.rax, b.op);
         src = Reg.rax;
       } else src = b.op;
-      a.cmov(Cond.E, is64(t) ? 8 : 4, av.r, src);
+      a.cmov(invertCond(cc), is64(t) ? 8 : 4, av.r, src);
     }
     s.release(b);
     s.pushReg(t, av.r);
@@ -1884,10 +1907,11 @@ class FunctionLowering {
     if (!owned) {
       // x is a pinned local: the result needs a register of its own (movs keep the flags)
       if (!this.nextConsumesFlags()) {
-        const dst = s.allocGpr();
+        const dst = s.allocGpr(), at = a.pos;
         a.setcc(cc, dst);
         a.movzx8(dst, dst);
         s.pushReg('i32', dst);
+        this.lastSet = { r: dst, cc, at, end: a.pos, binds: a.binds };
         return;
       }
       x = s.allocGpr();
@@ -1899,9 +1923,27 @@ class FunctionLowering {
       this.pendingCond = cc;
       return;
     }
+    const at = a.pos;
     a.setcc(cc, x);
     a.movzx8(x, x);
     s.pushReg('i32', x);
+    this.lastSet = { r: x, cc, at, end: a.pos, binds: a.binds };
+  }
+  /** i32.and / i32.or of a comparison just materialised, feeding an if/br_if: jumps instead. */
+  private trySplit(op: number): boolean {
+    const next = this.r.bytes[this.r.pos];
+    // not the `if` ending a rotated loop's head: its replays at back edges consume the condition
+    let nextOk = !this.ctls.some((k) => k.rotate?.end === this.r.pos);
+    if (next === 0x04) nextOk &&= this.r.bytes[this.r.pos + 1] === 0x40 || (this.r.bytes[this.r.pos + 1] >= 0x6f && this.r.bytes[this.r.pos + 1] <= 0x7f);
+    else if (next === 0x0d) {
+      const depth = new Reader(this.r.bytes, this.r.pos + 1).u32();
+      const c = this.ctls[this.ctls.length - 1 - depth];
+      nextOk &&= !!c && this.branchTypes(c).length === 0;
+    }
+    this.split = splitCondition(op, { asm: this.asm, stack: this.stack, last: this.lastSet, next, nextOk });
+    this.lastSet = undefined;
+    if (this.split) this.pendingCond = Cond.NE;
+    return !!this.split;
   }
 
   private bitCount(kind: 'clz' | 'ctz' | 'popcnt', size: 4 | 8): void {

@@ -119,7 +119,8 @@ export class ProgramObject {
   /** Shortens the jumps of the text from `start` (a function just finished: see Assembler.relax);
    *  its trap sites and text symbols move with the code. */
   relaxText(start: number): void {
-    const map = this.asm.relax(start);
+    const keep = [...this.trapSites.slice(this.relaxedTraps).map((t) => t.pc), ...this.textSinceRelax.map((s) => s.offset)];
+    const map = this.asm.relax(start, keep);
     for (let i = this.relaxedTraps; i < this.trapSites.length; i++) {
       const t = this.trapSites[i];
       if (t.pc >= start) t.pc = map(t.pc);

@@ -17,9 +17,11 @@ export interface UnrollPlan {
   left: number;
 }
 
-/** Copies by the bytes of head plus then-arm: small bodies get more (the code grows k times). */
+/** Copies by the bytes of head plus then-arm: small bodies get more (the code grows k times).
+ *  Tiny ones (sieve's marking and counting loops, 1-2 instructions of work besides the test)
+ *  get eight: sieve -6% in time against four, nothing else changed. */
 export function unrollFactor(bytes: number): number {
-  return bytes <= 40 ? 4 : bytes <= 64 ? 3 : bytes <= 96 ? 2 : 1;
+  return bytes <= 28 ? 8 : bytes <= 40 ? 4 : bytes <= 64 ? 3 : bytes <= 96 ? 2 : 1;
 }
 
 /** Straight-line operators allowed in an unrolled body besides control: locals, globals,

@@ -10,7 +10,7 @@ import {
 } from "./oops";
 import {
   R, FR_SAVED_FP, FR_SAVED_IP, FR_METHOD, FR_FLAGS, FR_CONTEXT, FR_RECEIVER, FR_CLOSURE, FR_TEMPS,
-  FLAG_BLOCK, PAGE_BYTES, PAGE_HEADROOM, pageBase, pageOf, inZone, pageInUse, pageHeadFP,
+  FLAG_BLOCK, FLAG_CHECK_RETURN, PAGE_BYTES, PAGE_HEADROOM, pageBase, pageOf, inZone, pageInUse, pageHeadFP,
   pageHeadSP, pageHeadIP, setPageHead, setPageInUse, pageStamp, frSavedFP, frSavedIP, frMethod,
   frNumArgs, frIsBlock, frContext, frReceiver, frClosure, frTempAddr,
 } from "./registers";
@@ -289,7 +289,7 @@ export function loadContext(ctx: oop): bool {
   store<u64>(fp + FR_SAVED_FP, 1);
   store<u64>(fp + FR_SAVED_IP, fetchSlot(ctx, CTX_SENDER));
   store<u64>(fp + FR_METHOD, method);
-  store<u64>(fp + FR_FLAGS, (<u64>(<u32>numArgs | (closure != nil ? FLAG_BLOCK : 0)) << 3) | 1);
+  store<u64>(fp + FR_FLAGS, (<u64>(<u32>numArgs | FLAG_CHECK_RETURN | (closure != nil ? FLAG_BLOCK : 0)) << 3) | 1);
   store<u64>(fp + FR_CONTEXT, ctx);
   store<u64>(fp + FR_RECEIVER, fetchSlot(ctx, CTX_RECEIVER));
   store<u64>(fp + FR_CLOSURE, closure);

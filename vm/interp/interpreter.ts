@@ -8,7 +8,7 @@ import {
 } from "./oops";
 import {
   R, FR_SAVED_FP, FR_SAVED_IP, FR_METHOD, FR_FLAGS, FR_CONTEXT, FR_RECEIVER, FR_CLOSURE, FR_TEMPS,
-  FLAG_BLOCK, PAGE_BYTES, PAGE_HEADROOM, pageBase, setPageHead, frSavedFP, frSavedIP, frMethod,
+  FLAG_BLOCK, FLAG_CHECK_RETURN, PAGE_BYTES, PAGE_HEADROOM, pageBase, setPageHead, frSavedFP, frSavedIP, frMethod,
   frNumArgs, frIsBlock, frContext, frReceiver, frClosure, pageOf, frFlags,
 } from "./registers";
 import {
@@ -33,6 +33,7 @@ import { vmCrash, vmCrashN } from "./crash";
 import { callPrimitive } from "../prims/table";
 import { floatSpecial } from "./floatfast";
 import { SETTER_BASE, setterPrimitiveOf, setterStore } from "./setters";
+import { K_ACTIVATE, K_GENERIC, K_SELF, K_TRUE, K_FALSE, K_NIL, K_INT, K_IVAR, K_SETTER, K_BLOCK, K_INDEXED, K_NEW, WORD_AT, WORD_AT_PUT, primOfWord, kindOfWord, operandOfWord, hasShape } from "./dispatch";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
 import { lowSpaceFlag, needGCFlag, rawHashOf } from "../objmem/index";
 import { allocateInEdenUnfilled } from "../objmem/allocator";
@@ -115,7 +116,7 @@ export function activateMethod(method: oop, argCount: i32): void {
   store<u64>(newFP + FR_SAVED_FP, <u64>R.fp | 1);
   store<u64>(newFP + FR_SAVED_IP, (<u64>R.ip << 3) | 1);
   store<u64>(newFP + FR_METHOD, method);
-  store<u64>(newFP + FR_FLAGS, (<u64>argCount << 3) | 1);
+  store<u64>(newFP + FR_FLAGS, (<u64>(<u32>argCount | FLAG_CHECK_RETURN) << 3) | 1);
   const nil = nilOop();
   store<u64>(newFP + FR_CONTEXT, nil);
   store<u64>(newFP + FR_RECEIVER, load<u64>(newFP - ((<usize>argCount + 1) << 3)));
@@ -234,7 +235,7 @@ export function activateClosure(closure: oop, argCount: i32): void {
   store<u64>(newFP + FR_SAVED_FP, <u64>R.fp | 1);
   store<u64>(newFP + FR_SAVED_IP, (<u64>R.ip << 3) | 1);
   store<u64>(newFP + FR_METHOD, method);
-  store<u64>(newFP + FR_FLAGS, (<u64>(<u32>argCount | FLAG_BLOCK) << 3) | 1);
+  store<u64>(newFP + FR_FLAGS, (<u64>(<u32>argCount | FLAG_BLOCK | FLAG_CHECK_RETURN) << 3) | 1);
   store<u64>(newFP + FR_CONTEXT, nil);
   store<u64>(newFP + FR_RECEIVER, rcvr);
   store<u64>(newFP + FR_CLOSURE, closure);
@@ -266,14 +267,14 @@ export function sendSelector(selector: oop, argCount: i32, lookupClass: oop): vo
   const entry = ci != 0 ? cacheProbe(selector, ci) : 0;
   if (entry != 0) {
     method = load<u64>(entry + CACHE_METHOD);
-    prim = <i32>load<u64>(entry + CACHE_PRIM);
+    prim = primOfWord(load<u64>(entry + CACHE_PRIM));
   } else {
     const cls = lookupClass == 0 ? classAtIndex(ci) : lookupClass;
     method = lookupMethod(cls, selector);
     if (method == 0) { sendDoesNotUnderstand(selector, argCount, cls); return; }
     prim = primitiveIndexOf(method);
     if (prim == 0) prim = setterPrimitiveOf(method);
-    if (ci != 0) cacheFill(selector, ci, method, prim);
+    if (ci != 0) cacheFill(selector, ci, method, prim, rcvr);
   }
   executeMethod(method, prim, argCount);
 }
@@ -607,6 +608,17 @@ function pushFullClosure(litIndex: usize, flags: u32): void {
   push(cl);
 }
 
+/** runSista's local return of v from frame fp to caller, a frame on the same page whose method
+ *  is not SistaV1: the registers in R for the interpreter of that bytecode set (setMethod). */
+function returnToOtherSet(fp: usize, caller: usize, v: oop): void {
+  const sp = fp - ((frNumArgs(fp) + 1) << 3);
+  store<u64>(sp, v);
+  R.ip = frSavedIP(fp);
+  R.sp = sp;
+  R.fp = caller;
+  setMethod(frMethod(caller));
+}
+
 /** value, value:, ... of a FullBlockClosure cl with nargs arguments above it, from the frame fp
  *  at ip with stack top sp, in the common case for runSista (a SistaV1 CompiledBlock of that
  *  arity, a frame that fits on the page, no interrupt check due, no overflow header): builds
@@ -657,10 +669,10 @@ function activateBinaryIfFast(sel: oop): bool {
   const rcv = load<u64>(sp - 8);
   const ci = classIndexOf(rcv);
   const e = slotFor(sel, ci);
+  // (a primitive word of 0: a SistaV1 method without a primitive, dispatch.ts)
   if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | load<u64>(e + CACHE_PRIM)) != 0) return false;
   const m = load<u64>(e + CACHE_METHOD);
   const h = intValue(load<u64>(<usize>m + 8));
-  if (!hdrIsSista(h)) return false;
   const newFP = sp + 8;
   if (newFP >= R.pageLimit) return false;
   if (R.interruptCounter <= 1) return false;
@@ -728,7 +740,7 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
   const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32);
   const ci = classIndexOfObj(rcv);
   const e = slotFor(sel, ci);
-  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 60)) != 0) return 0;
+  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ WORD_AT)) != 0) return 0;
   const i = intValue(idx);
   if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) return 0; // 1..size
   return fetchSlot(rcv, <usize>(i - 1));
@@ -743,7 +755,7 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
   const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34);
   const ci = classIndexOfObj(rcv);
   const e = slotFor(sel, ci);
-  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ 61)) != 0) return false;
+  if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ WORD_AT_PUT)) != 0) return false;
   const i = intValue(idx);
   if (<u64>(i - 1) >= <u64>numSlotsOf(rcv)) return false;
   storePtrInline(rcv, <usize>(i - 1), v);
@@ -1019,53 +1031,97 @@ function runSista(): void {
       case 80: sp += 8; store<u64>(sp, intOop(0)); continue;
       case 81: sp += 8; store<u64>(sp, intOop(1)); continue;
       case 83: { const v = load<u64>(sp); sp += 8; store<u64>(sp, v); continue; }
-      case 92: case 94: {
-        // method return (92 outside blocks) or block return (94) of the top to a caller on this page
+      case 92: {
+        // method return of the top (outside blocks) to a caller on this page. One test for the
+        // common case: a frame built by this loop's fast paths (its caller on the page, running
+        // SistaV1: registers.ts FLAG_CHECK_RETURN) and not a block's (a method return from a
+        // block is non-local: the slow path). The return cases are written out one per mask (a
+        // constant: no computing it from the bytecode).
         const flags = frFlags(fp);
         const caller = frSavedFP(fp);
-        if (caller == 0) break;
-        if ((flags & FLAG_BLOCK) != 0) { if (b == 92) break; } // (nested: no select computed)
         const v = load<u64>(sp);
+        if ((flags & (FLAG_BLOCK | FLAG_CHECK_RETURN)) != 0) {
+          if (caller == 0) break;
+          if ((flags & FLAG_BLOCK) != 0) break;
+          if (!hdrIsSista(methodHeader(frMethod(caller)))) { returnToOtherSet(fp, caller, v); return; }
+        }
         sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
         R.fp = caller;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
         const m = frMethod(caller);
-        if (m != R.method) {
-          // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-          R.method = m;
-          mb = <usize>m + 8;
-          R.mbase = mb;
-          if (!hdrIsSista(intValue(load<u64>(mb)))) { setMethod(m); R.ip = ip; R.sp = sp; return; }
-        }
+        R.method = m;
+        mb = <usize>m + 8;
+        R.mbase = mb;
         continue;
       }
-      case 88: case 89: case 90: case 91: case 93: {
-        // method returns of self, true, false, nil (88-91) outside blocks and block return of nil
-        // (93), likewise (a separate case: the common 92 stays free of the choice of value);
-        // a method return from a block is non-local: the slow path
+      case 94: {
+        // block return of the top (from a block or a method alike: local), as 92
         const flags = frFlags(fp);
         const caller = frSavedFP(fp);
-        if (caller == 0) break;
-        if ((flags & FLAG_BLOCK) != 0) { if (b != 93) break; }
+        const v = load<u64>(sp);
+        if ((flags & FLAG_CHECK_RETURN) != 0) {
+          if (caller == 0) break;
+          if (!hdrIsSista(methodHeader(frMethod(caller)))) { returnToOtherSet(fp, caller, v); return; }
+        }
+        sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
+        store<u64>(sp, v);
+        ip = frSavedIP(fp);
+        fp = caller;
+        R.fp = caller;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
+        const m = frMethod(caller);
+        R.method = m;
+        mb = <usize>m + 8;
+        R.mbase = mb;
+        continue;
+      }
+      case 88: case 89: case 90: case 91: {
+        // method returns of self, true, false, nil (outside blocks), as 92
+        const flags = frFlags(fp);
+        const caller = frSavedFP(fp);
         let v = nil;
         if (b == 88) v = load<u64>(fp + FR_RECEIVER);
         else if (b == 89) v = tru;
         else if (b == 90) v = fls;
+        if ((flags & (FLAG_BLOCK | FLAG_CHECK_RETURN)) != 0) {
+          if (caller == 0) break;
+          if ((flags & FLAG_BLOCK) != 0) break;
+          if (!hdrIsSista(methodHeader(frMethod(caller)))) { returnToOtherSet(fp, caller, v); return; }
+        }
         sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
         R.fp = caller;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
         const m = frMethod(caller);
-        if (m != R.method) {
-          // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-          R.method = m;
-          mb = <usize>m + 8;
-          R.mbase = mb;
-          if (!hdrIsSista(intValue(load<u64>(mb)))) { setMethod(m); R.ip = ip; R.sp = sp; return; }
+        R.method = m;
+        mb = <usize>m + 8;
+        R.mbase = mb;
+        continue;
+      }
+      case 93: {
+        // block return of nil, as 94
+        const flags = frFlags(fp);
+        const caller = frSavedFP(fp);
+        const v = nil;
+        if ((flags & FLAG_CHECK_RETURN) != 0) {
+          if (caller == 0) break;
+          if (!hdrIsSista(methodHeader(frMethod(caller)))) { returnToOtherSet(fp, caller, v); return; }
         }
+        sp = fp - ((<usize>(flags & 0xFF) + 1) << 3);
+        store<u64>(sp, v);
+        ip = frSavedIP(fp);
+        fp = caller;
+        R.fp = caller;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
+        const m = frMethod(caller);
+        R.method = m;
+        mb = <usize>m + 8;
+        R.mbase = mb;
         continue;
       }
       case 96: {
@@ -1144,79 +1200,94 @@ function runSista(): void {
         const e = slotFor(sel, ci);
         // one test for selector and class (xor-or: no booleans to materialise)
         const miss = (load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci);
-        const prim = load<u64>(e + CACHE_PRIM);
-        // a method-cache hit on a method without a primitive is activated right here
-        if ((miss | prim) == 0) {
+        const w = load<u64>(e + CACHE_PRIM);
+        // a method-cache hit on a SistaV1 method without a primitive (a primitive word of 0,
+        // dispatch.ts) is activated right here
+        if ((miss | w) == 0) {
           const m = load<u64>(e + CACHE_METHOD);
           const h = intValue(load<u64>(<usize>m + 8));
           const newFP = sp + 8;
-          // the common case stays in this loop's registers: a SistaV1 method whose frame fits
-          // on the page and no interrupt check due (activateMethod does the rest); nested ifs,
-          // each leaving by `continue`, so no combined boolean is computed
-          if (hdrIsSista(h)) {
-            if (newFP < R.pageLimit) {
-              if (R.interruptCounter > 1) {
-                R.interruptCounter--;
-                store<u64>(newFP + FR_SAVED_FP, <u64>fp | 1);
-                store<u64>(newFP + FR_SAVED_IP, (<u64>ip << 3) | 1);
-                store<u64>(newFP + FR_METHOD, m);
-                store<u64>(newFP + FR_FLAGS, (<u64>nargs << 3) | 1);
-                store<u64>(newFP + FR_CONTEXT, nil);
-                store<u64>(newFP + FR_RECEIVER, rcv);
-                store<u64>(newFP + FR_CLOSURE, nil);
-                // the arguments (just below the new frame, in order) become its first temps, the
-                // rest are nil; pointer-bumping loops: fewer instructions, and fewer uses inside
-                // nested loops, whose weight decides which locals the AOT keeps in registers
-                // (build/aot/pinning.ts)
-                let d = newFP + FR_TEMPS;
-                for (let s = newFP - (<usize>nargs << 3); s < newFP; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
-                const end = newFP + FR_TEMPS + (<usize>hdrNumTemps(h) << 3);
-                for (; d < end; d += 8) store<u64>(d, nil);
-                sp = end - 8;
-                fp = newFP;
-                R.fp = fp;
-                R.method = m;
-                mb = <usize>m + 8;
-                R.mbase = mb;
-                ip = (<usize>hdrNumLiterals(h) + 1) << 3;
-                continue;
-              }
-            }
+          // the common case stays in this loop's registers: a frame that fits on the page and
+          // no interrupt check due (activateMethod does the rest); both as one sign test (the
+          // differences are small: within a page, a counter), not two combined booleans
+          const ic = R.interruptCounter;
+          if ((<i32>(R.pageLimit - newFP - 1) | (ic - 2)) >= 0) {
+            R.interruptCounter = ic - 1;
+            store<u64>(newFP + FR_SAVED_FP, <u64>fp | 1);
+            store<u64>(newFP + FR_SAVED_IP, (<u64>ip << 3) | 1);
+            store<u64>(newFP + FR_METHOD, m);
+            store<u64>(newFP + FR_FLAGS, (<u64>nargs << 3) | 1);
+            store<u64>(newFP + FR_CONTEXT, nil);
+            store<u64>(newFP + FR_RECEIVER, rcv);
+            store<u64>(newFP + FR_CLOSURE, nil);
+            // the arguments (just below the new frame, in order) become its first temps, the
+            // rest are nil; pointer-bumping loops: fewer instructions, and fewer uses inside
+            // nested loops, whose weight decides which locals the AOT keeps in registers
+            // (build/aot/pinning.ts)
+            let d = newFP + FR_TEMPS;
+            for (let s = newFP - (<usize>nargs << 3); s < newFP; s += 8) { store<u64>(d, load<u64>(s)); d += 8; }
+            const end = newFP + FR_TEMPS + (<usize>hdrNumTemps(h) << 3);
+            // two nils whatever the count, so most methods run no loop: any beyond end lie above
+            // the new stack top, within the page's headroom (PAGE_HEADROOM), and are never read
+            store<u64>(d, nil);
+            store<u64>(d + 8, nil);
+            for (d += 16; d < end; d += 8) store<u64>(d, nil);
+            sp = end - 8;
+            fp = newFP;
+            R.fp = fp;
+            R.method = m;
+            mb = <usize>m + 8;
+            R.mbase = mb;
+            ip = (<usize>hdrNumLiterals(h) + 1) << 3;
+            continue;
           }
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
           activateMethod(m, nargs);
         } else if (miss == 0) {
-          // a quick method (256-519: ^self, a constant, an instance variable) answers without
-          // a frame; an instance variable only from a pointer object that is not a Context and
-          // has the slot (else the primitive fails and the method's bytecodes run)
-          if (prim - 256 < 264) {
-            let v: u64 = rcv;
-            if (prim >= 264) {
-              // all from one header read: the slot count field is 255 for 255 slots or more,
-              // and iv is at most 255, so iv < the field means the slot exists
-              const iv = prim - 264;
-              v = 0;
-              if ((rcv & 7) == 0) {
-                const hd = load<u64>(<usize>rcv);
-                if (((hd >> 24) & 0x1F) <= 5) {
-                  if (iv < (hd >> 56)) {
-                    if (<u32>(hd & 0x3FFFFF) != contextClassIndex()) v = fetchSlot(rcv, <usize>iv);
-                  }
+          // the kind of method, decided when the entry was filled (dispatch.ts): one jump table;
+          // each fast path answers with `continue`, else it leaves the switch for executeMethod
+          switch (kindOfWord(w)) {
+            case K_ACTIVATE: case K_GENERIC: break; // (listed: the jump table starts at 0)
+            case K_SELF: { sp -= <usize>nargs << 3; store<u64>(sp, rcv); continue; }
+            case K_TRUE: { sp -= <usize>nargs << 3; store<u64>(sp, tru); continue; }
+            case K_FALSE: { sp -= <usize>nargs << 3; store<u64>(sp, fls); continue; }
+            case K_NIL: { sp -= <usize>nargs << 3; store<u64>(sp, nil); continue; }
+            case K_INT: { sp -= <usize>nargs << 3; store<u64>(sp, intOop(<i64>primOfWord(w) - 261)); continue; }
+            case K_IVAR: {
+              // the receiver is a heap object and not a Context (its class index, the key, says
+              // so); a header of the entry's shape has the variable (one masked compare), else
+              // the tests themselves: a pointer format and a slot count field above the index
+              // (255 for 255 slots or more; the index is at most 255)
+              const iv = operandOfWord(w);
+              const hd = load<u64>(<usize>rcv);
+              if (hasShape(hd, w)) {
+                sp -= <usize>nargs << 3;
+                store<u64>(sp, fetchSlot(rcv, iv));
+                continue;
+              }
+              if (((hd >> 24) & 0x1F) <= 5) {
+                if (<u64>iv < (hd >> 56)) {
+                  sp -= <usize>nargs << 3;
+                  store<u64>(sp, fetchSlot(rcv, iv));
+                  continue;
                 }
               }
-            } else if (prim != 256) v = prim == 257 ? tru : prim == 258 ? fls : prim == 259 ? nil : intOop(<i64>prim - 261);
-            if (v != 0) {
-              sp -= <usize>nargs << 3;
-              store<u64>(sp, v);
-              continue;
+              break;
             }
-          } else if (prim - <u64>SETTER_BASE < 256) {
-            // a setter (setters.ts): store the argument, answer the receiver
-            if (setterStore(rcv, <usize>(prim - <u64>SETTER_BASE), load<u64>(sp))) { sp -= 8; continue; }
-          } else if (prim - 201 < 7) {
-            // value.. (201-205, 207: FullBlockClosure>>value:value: and the like) on a full block
-            if (prim != 206) {
+            case K_SETTER: {
+              // a setter (setters.ts) on a receiver of the entry's shape (a heap object, not a
+              // Context, mutable, with the variable): store the argument, answer the receiver
+              if (hasShape(load<u64>(<usize>rcv), w)) {
+                storePtrInline(rcv, operandOfWord(w), load<u64>(sp));
+                sp -= 8;
+                continue;
+              }
+              if (setterStore(rcv, operandOfWord(w), load<u64>(sp))) { sp -= 8; continue; }
+              break;
+            }
+            case K_BLOCK: {
+              // value.. (201-205, 207: FullBlockClosure>>value:value: and the like) on a full block
               const nsp = blockFrameIfFast(rcv, nargs, sp, fp, ip);
               if (nsp != 0) {
                 fp = sp + 8;
@@ -1229,27 +1300,33 @@ function runSista(): void {
                 ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
                 continue;
               }
+              break;
             }
-          } else if (prim - 60 < 4) {
-            // at:, size, stringAt: of an Array or a byte object, in range
-            const v = indexedFast(rcv, <u32>prim, nargs, load<u64>(sp));
-            if (v != 0) {
-              sp -= <usize>nargs << 3;
-              store<u64>(sp, v);
-              continue;
+            case K_INDEXED: {
+              // at:, size, stringAt: of an Array or a byte object, in range
+              const v = indexedFast(rcv, <u32>primOfWord(w), nargs, load<u64>(sp));
+              if (v != 0) {
+                sp -= <usize>nargs << 3;
+                store<u64>(sp, v);
+                continue;
+              }
+              break;
             }
-          } else if (prim - 70 < 2) {
-            // basicNew / basicNew: of a common class, allocated from eden without the primitive table
-            const o = newInstanceFast(rcv, prim == 71, load<u64>(sp));
-            if (o != 0) {
-              sp -= <usize>nargs << 3;
-              store<u64>(sp, o);
-              continue;
+            case K_NEW: {
+              // basicNew / basicNew: of a common class, allocated from eden without the primitive table
+              const o = newInstanceFast(rcv, primOfWord(w) == 71, load<u64>(sp));
+              if (o != 0) {
+                sp -= <usize>nargs << 3;
+                store<u64>(sp, o);
+                continue;
+              }
+              break;
             }
+            default: break;
           }
           lastSelector = sel;
           R.ip = ip; R.sp = sp;
-          executeMethod(load<u64>(e + CACHE_METHOD), <i32>prim, nargs);
+          executeMethod(load<u64>(e + CACHE_METHOD), primOfWord(w), nargs);
         } else {
           // the other entry of the cache set may hold it: swap it into the slot and run the
           // send bytecode again, to hit (lookup.ts)

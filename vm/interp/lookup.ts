@@ -10,11 +10,13 @@ import { oop, isImmediate, fetchSlot, numSlotsOf, formatOf, isSmallInt, intValue
 import { CLASS_SUPERCLASS, CLASS_METHOD_DICT, MDICT_ARRAY, MDICT_SELECTORS, ASSOC_VALUE, hdrNumLiterals } from "./layout";
 import { nilOop, hashOf, gcEpochNow, methodHeader } from "./heap";
 import { scavengeCount, isYoung } from "../objmem/state";
+import { dispatchWordFor } from "./dispatch";
 
 export const CACHE_ENTRIES: usize = 4096;
 export const CACHE_SELECTOR: usize = 0;
 export const CACHE_CLASS: usize = 8;
 export const CACHE_METHOD: usize = 16;
+/** the primitive word: primitive index and dispatch kind (dispatch.ts) */
 export const CACHE_PRIM: usize = 24;
 const cache = memory.data(<i32>(CACHE_ENTRIES * 32));
 let cacheEpoch: i32 = -1;
@@ -67,7 +69,9 @@ export function cacheSwapWithPartner(e: usize): void {
   }
 }
 
-export function cacheFill(selector: oop, ci: u32, method: oop, prim: i32): void {
+/** Caches method (primitive index prim) for selector under class index ci, as found for a send
+ *  to rcvr (whose header the primitive word's shape is taken from, dispatch.ts). */
+export function cacheFill(selector: oop, ci: u32, method: oop, prim: i32, rcvr: oop): void {
   flushMethodCacheIfMoved();
   if (isYoung(selector) || isYoung(method)) return;
   const e = slotFor(selector, ci);
@@ -75,7 +79,7 @@ export function cacheFill(selector: oop, ci: u32, method: oop, prim: i32): void 
   store<u64>(e, selector);
   store<u64>(e, <u64>ci, CACHE_CLASS);
   store<u64>(e, method, CACHE_METHOD);
-  store<u64>(e, <u64>(<i64>prim), CACHE_PRIM);
+  store<u64>(e, dispatchWordFor(method, prim, ci, rcvr), CACHE_PRIM);
 }
 
 /** The method for selector in a MethodDictionary, or 0. */

@@ -29,6 +29,12 @@ export const FR_TEMPS: usize = 56;
 export const FR_HEADER_SLOTS: usize = 7;
 
 export const FLAG_BLOCK: u32 = 0x100;
+/** Set in a frame whose caller may be absent (a base frame) or not run SistaV1 bytecodes:
+ *  runSista's return then checks both. Clear only in frames that runSista's own fast paths
+ *  build above the frame it runs (same page, a SistaV1 method), so their returns test one bit
+ *  instead of reading the caller's method header. A frame's method never changes in place
+ *  (a Context's method store divorces its page), so the bit stays true. */
+export const FLAG_CHECK_RETURN: u32 = 0x200;
 
 /** The most stack pages a zone has (the page table's size); R.numPages is the zone's own count. */
 export const NUM_PAGES: i32 = 48;

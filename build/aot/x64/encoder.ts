@@ -7,6 +7,8 @@
 // has SSE4.1 (roundsd/roundss) and POPCNT (Nehalem / Barcelona, 2008), so we use them without a
 // cpuid check. We do NOT use LZCNT/TZCNT (BMI, Haswell): clz/ctz are BSR/BSF plus CMOV.
 // Facts: Intel SDM vol. 2 (instruction formats, ModRM/SIB tables).
+import { jumpThreader, markDeadJumps } from './jump-threading.ts';
+import { newZxState } from './zero-ext.ts';
 
 export const enum Reg {
   rax = 0, rcx = 1, rdx = 2, rbx = 3, rsp = 4, rbp = 5, rsi = 6, rdi = 7,
@@ -67,12 +69,12 @@ const NOPS: number[][] = [
 const isInt8 = (v: number) => v >= -128 && v <= 127;
 const isInt32 = (v: number) => v >= -0x80000000 && v <= 0x7fffffff;
 
-interface Fixup { at: number; label: Label; end: number; base?: Label }
+export interface Fixup { at: number; label: Label; end: number; base?: Label }
 /** A jmp/jcc emitted since the last relax: [start, end) holds it; cond -1 is jmp. */
-interface JumpItem { kind: 'jump'; start: number; end: number; cond: number; label: Label; short: boolean; pinned: boolean; fixup?: Fixup }
+export interface JumpItem { kind: 'jump'; start: number; end: number; cond: number; label: Label; short: boolean; pinned: boolean; fixup?: Fixup; dead?: boolean }
 /** An alignment: [start, end) is padding (NOPs or `fill`); `before` are labels bound at start before it. */
-interface AlignItem { kind: 'align'; start: number; end: number; n: number; fill: number; before?: Label[] }
-type Item = JumpItem | AlignItem;
+export interface AlignItem { kind: 'align'; start: number; end: number; n: number; fill: number; before?: Label[] }
+export type Item = JumpItem | AlignItem;
 const NOP_FILL = -1;
 /** A cache line: relax places a loop that fits one within one. */
 const LINE = 64;
@@ -229,6 +231,8 @@ export class Assembler {
   }
   /** Branches over a jmp turned into one inverted branch (tests). */
   invertedBranches = 0;
+  /** Unreachable jmps relax left out (tests). */
+  deadJumps = 0;
   /** Jumps to the next instruction removed so far (tests). */
   removedJumps = 0;
   /** Number of labels bound so far (a straight-line stretch of code has no binds). */
@@ -280,10 +284,11 @@ export class Assembler {
    *  44-byte counting loop sat on a 64-byte boundary by luck; shortened code moved it to straddle
    *  one: +13% time at equal instruction count). Iterates to a fixed point; a short jump that
    *  falls out of reach (code after an alignment can move) goes back to rel32 for good and
-   *  alignments only widen, so it ends.
+   *  alignments only widen, so it ends. Jumps to a jmp go to its target (jump-threading.ts) and
+   *  jmps left unreachable take no bytes; `keep` are positions recorded outside that must stay.
    *  Labels, fixups and relocations in the range move with the code; returns the map from old
    *  positions to new ones for positions recorded outside (symbols, trap sites). */
-  relax(start: number): (p: number) => number {
+  relax(start: number, keep: Iterable<number> = []): (p: number) => number {
     let first = this.items.length;
     while (first > 0 && this.items[first - 1].start >= start) first--;
     const items = this.items.slice(first);
@@ -317,13 +322,19 @@ export class Assembler {
         const it = items[i];
         const s = it.start + d;
         newStart[i] = s;
-        const len = it.kind === 'align' ? (it.n - (s % it.n)) % it.n : it.short ? 2 : it.cond < 0 ? 5 : 6;
+        const len = it.kind === 'align' ? (it.n - (s % it.n)) % it.n : it.dead ? 0 : it.short ? 2 : it.cond < 0 ? 5 : 6;
         d = s + len - it.end;
         delta[i] = d;
       }
     };
     // where each jump lands, in new positions (undefined: outside the range, not movable by it)
-    const targets = items.map((it) => (it.kind === 'jump' ? this.finalLabel(it.label) : undefined));
+    const thread = jumpThreader(items, start, (l) => this.finalLabel(l), (l) => beforeAlign.has(l));
+    const targets = items.map((it) => (it.kind === 'jump' ? thread(it.label) : undefined));
+    // jump-table entries too (not calls or RIP-relative data: those land on the label itself)
+    for (let k = this.fixups.length - 1; k >= 0 && this.fixups[k].at >= start; k--) {
+      const f = this.fixups[k];
+      if (f.base && f.label.pos >= 0) f.label = thread(f.label);
+    }
     const targetPos = (t: Label): number => (t.pos >= start ? mapLabel(t) : t.pos);
     for (let i = 0; i < n; i++) {
       const it = items[i], t = targets[i];
@@ -332,6 +343,7 @@ export class Assembler {
         it.pinned = true;
       }
     }
+    this.deadJumps += markDeadJumps(items, targets, this.fixups.filter((f) => f.at >= start), (l) => this.finalPos(l), keep);
     // loops: a NOP alignment whose end a later jump goes back to is a loop head; its loop ends
     // with the last such jump
     const headAt = new Map<number, number>(); // old position of a loop-head alignment's end -> item
@@ -358,7 +370,7 @@ export class Assembler {
       }
       for (let i = 0; i < n; i++) {
         const it = items[i];
-        if (it.kind !== 'jump' || (it.pinned && !it.short)) continue;
+        if (it.kind !== 'jump' || it.dead || (it.pinned && !it.short)) continue;
         const fits = isInt8(targetPos(targets[i]!) - (newStart[i] + 2));
         if (it.short && !fits) {
           it.short = false;
@@ -399,7 +411,9 @@ export class Assembler {
         w += pad;
       } else {
         if (it.fixup) jumpFixups.add(it.fixup);
-        if (it.short) {
+        if (it.dead) {
+          // unreachable: after an unconditional jump, and nothing lands on it
+        } else if (it.short) {
           out[w] = it.cond < 0 ? 0xeb : 0x70 + it.cond;
           out[w + 1] = (targetPos(targets[i]!) - (w + 2)) & 0xff;
           w += 2;
@@ -410,7 +424,7 @@ export class Assembler {
             out[w++] = 0x80 + it.cond;
           }
           out.fill(0, w, w + 4);
-          newFixups.push({ at: w, label: it.label, end: w + 4 });
+          newFixups.push({ at: w, label: targets[i]!, end: w + 4 });
           w += 4;
         }
       }
@@ -541,10 +555,12 @@ export class Assembler {
   aluRR(op: Alu, size: 4 | 8, dst: Reg, src: Reg): void {
     this.modrm([0x01 + 8 * op], src, dst, size === 8);
     this.zfFrom(op, size, dst);
+    if (size === 4 && op !== Alu.cmp) this.zx(dst);
   }
   aluRM(op: Alu, size: 4 | 8, dst: Reg, src: Mem): void {
     this.modrm([0x03 + 8 * op], dst, src, size === 8);
     this.zfFrom(op, size, dst);
+    if (size === 4 && op !== Alu.cmp) this.zx(dst);
   }
   /** After add/or/and/sub/xor of a 32-bit register, ZF tells whether the register is zero. */
   private zfFrom(op: Alu, size: 4 | 8, dst: Reg | Mem): void {
@@ -580,6 +596,8 @@ export class Assembler {
       this.u32(imm);
     }
     this.zfFrom(op, size, dst);
+    // a 32-bit op, or a 64-bit and with a non-negative mask, leaves bits 32..63 zero
+    if (typeof dst === 'number' && op !== Alu.cmp && (size === 4 || (op === Alu.and && imm >= 0))) this.zx(dst);
   }
   /** cmp size [m], imm8 (sign-extended): tests a value in memory without loading it. */
   cmpMI8(size: Size, m: Mem, imm: number): void {
@@ -587,18 +605,63 @@ export class Assembler {
     this.modrm([size === 1 ? 0x80 : 0x83], Alu.cmp, m, size === 8, { prefix: this.sizePrefix(size), immBytes: 1 });
     this.byte(imm);
   }
+  /** mov; `mov r32, r32` zero-extending a register whose bits 32..63 are already zero is left
+   *  out, and `mov r64, s; mov r32, r32` becomes `mov r32, s` (zero-ext.ts). */
   movRR(size: 4 | 8, dst: Reg, src: Reg): void {
+    const z = this.zxState;
+    if (size === 4 && dst === src && z.binds === this.binds) {
+      if (z.end === this.pos && z.reg === dst) {
+        this.zxSkipped++;
+        return;
+      }
+      if (z.movEnd === this.pos && z.movDst === dst && z.mov32) {
+        this.pos = z.movStart; // the 64-bit copy just emitted becomes a 32-bit one
+        this.zxSkipped++;
+        z.mov32();
+        return;
+      }
+    }
+    const start = this.pos;
     this.modrm([0x89], src, dst, size === 8);
+    if (size === 4) this.zx(dst);
+    else this.copied64(start, dst, () => this.movRR(4, dst, src));
   }
+  /** A 64-bit copy into dst occupies [start, pos); `mov32` emits its 32-bit form. */
+  private copied64(start: number, dst: Reg, mov32: () => void): void {
+    Object.assign(this.zxState, { movStart: start, movEnd: this.pos, movDst: dst, mov32, binds: this.binds });
+  }
+  /** Takes back the code from `to` on (straight-line code only: no label bound, jump or fixup
+   *  recorded since); what was known about the code after it is forgotten. */
+  rewind(to: number): void {
+    if (to > this.pos || to < 0) throw new Error(`internal: rewind to ${to} from ${this.pos}`);
+    this.pos = to;
+    this.zxState = newZxState();
+    this.zfEnd = -1;
+  }
+  /** The instruction just emitted wrote dst's low 32 bits and zeroed the rest. */
+  private zx(dst: Reg): void {
+    Object.assign(this.zxState, { reg: dst, end: this.pos, binds: this.binds });
+  }
+  private zxState = newZxState();
+  /** Zero-extending movs left out or merged into the copy before them (tests). */
+  zxSkipped = 0;
   /** Load: size 1/2 zero-extend into 32 bits (movzx), 4 zero-extends to 64, 8 full. */
   load(size: Size, dst: Reg, src: Mem, signed = false, destSize: 4 | 8 = 4): void {
-    if (size === 8) return this.modrm([0x8b], dst, src, true);
+    if (size === 8) {
+      const start = this.pos;
+      this.modrm([0x8b], dst, src, true);
+      // a frame slot (never a trapping linear-memory access, which must keep its width)
+      if (src.base === Reg.rbp && src.index === undefined && !src.label) this.copied64(start, dst, () => this.load(4, dst, src));
+      return;
+    }
     if (size === 4) {
       if (signed) return this.modrm([0x63], dst, src, true); // movsxd
-      return this.modrm([0x8b], dst, src, false);
+      this.modrm([0x8b], dst, src, false);
+      return this.zx(dst);
     }
     const op = size === 1 ? (signed ? 0xbe : 0xb6) : signed ? 0xbf : 0xb7;
     this.modrm([0x0f, op], dst, src, signed && destSize === 8);
+    if (!signed || destSize === 4) this.zx(dst);
   }
   store(size: Size, dst: Mem, src: Reg): void {
     if (size === 1) return this.modrm([0x88], src, dst, false, { byteRegs: true });
@@ -642,6 +705,7 @@ export class Assembler {
   }
   lea(size: 4 | 8, dst: Reg, src: Mem): void {
     this.modrm([0x8d], dst, src, size === 8);
+    if (size === 4) this.zx(dst);
   }
   leaSym(dst: Reg, symbol: string, addend = 0): void {
     this.ripRel([0x8d], dst, true, symbol, addend);
@@ -699,9 +763,11 @@ export class Assembler {
   shiftI(op: Shift, size: 4 | 8, rm: Reg, imm: number): void {
     this.modrm([0xc1], op, rm, size === 8);
     this.byte(imm);
+    if (size === 4) this.zx(rm);
   }
   movzx8(dst: Reg, src: Reg): void {
     this.modrm([0x0f, 0xb6], dst, src, false, { byteRegs: true });
+    this.zx(dst);
   }
   /** Sign-extend the low 8/16/32 bits of src into dst (32- or 64-bit destination). */
   movsx(from: 1 | 2 | 4, to: 4 | 8, dst: Reg, src: Reg): void {

@@ -20,6 +20,7 @@ test('near forward jumps shrink to rel8; far ones keep rel32; calls and RIP-rela
   a.jcc(Cond.E, near); // 6 bytes while emitted, 2 after relax
   a.nop();
   a.bind(near);
+  a.nop(); // (a jump to a bare jmp would be threaded: jump-threading.test.ts)
   a.jmp(far); // over 200 bytes: stays rel32
   for (let k = 0; k < 200; k++) a.nop();
   a.bind(far);
@@ -32,17 +33,17 @@ test('near forward jumps shrink to rel8; far ones keep rel32; calls and RIP-rela
   const map = a.relax(0);
   assert.equal(map(oldF), f.pos);
   const code = a.finish();
-  assert.deepEqual([...code.subarray(0, 4)], [0x74, 0x01, 0x90, 0xe9]); // je +1; nop; jmp rel32
-  assert.equal(i32At(code, 4), 200);
-  assert.equal(far.pos, 208);
-  assert.equal(code[208], 0xe8);
-  assert.equal(213 + i32At(code, 209), f.pos, 'call lands on f');
-  assert.deepEqual([...code.subarray(213, 216)], [0x48, 0x8d, 0x05]);
-  assert.equal(220 + i32At(code, 216), f.pos, 'lea [rip+f] points at f');
-  assert.deepEqual([...code.subarray(220, 222)], [0x0f, 0x85]);
-  assert.equal(226 + i32At(code, 222), 0, 'the back edge lands on top');
+  assert.deepEqual([...code.subarray(0, 5)], [0x74, 0x01, 0x90, 0x90, 0xe9]); // je +1; nop; nop; jmp rel32
+  assert.equal(i32At(code, 5), 200);
+  assert.equal(far.pos, 209);
+  assert.equal(code[209], 0xe8);
+  assert.equal(214 + i32At(code, 210), f.pos, 'call lands on f');
+  assert.deepEqual([...code.subarray(214, 217)], [0x48, 0x8d, 0x05]);
+  assert.equal(221 + i32At(code, 217), f.pos, 'lea [rip+f] points at f');
+  assert.deepEqual([...code.subarray(221, 223)], [0x0f, 0x85]);
+  assert.equal(227 + i32At(code, 223), 0, 'the back edge lands on top');
   assert.equal(code[f.pos], 0xc3);
-  assert.equal(code.length, 227);
+  assert.equal(code.length, 228);
 });
 
 test('alignments are re-padded; a short back edge pushed out of reach by one becomes rel32', () => {

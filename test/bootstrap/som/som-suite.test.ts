@@ -26,7 +26,6 @@ const SOM_CLASSES = ['Dictionary', 'HashEntry', 'Hashtable', 'Pair', 'Set', 'Vec
 
 // Known differences, each a test of SOM's that fails here and why.
 const KNOWN_FAILURES = new Set([
-  'BlockTest>>#testEscapedBlock', // no escapedBlock: protocol for a block returning from a dead method
   'IntegerTest>>#testAsDouble', // SOM has one Double class; here SmallFloat64 and BoxedFloat64
   'IntegerTest>>#testClassAndValueRanges', // SOM has one Integer class
   'IntegerTest>>#testSquareRoot', // the same: 5 class is SmallInteger

@@ -201,3 +201,29 @@ test('V3 and SistaV1 call each other; returning self (120) from V3', async () =>
   const m = b.method({ literals: [b.sym('me')], bytecodes: [232, 7, 128, 92] });
   assert.equal(await run(b, m), 7n);
 });
+
+test('SistaV1 methods return to a V3 caller: 92, 88-91, and through a SistaV1 callee of theirs', async () => {
+  // the V3 caller's frame is built by activateMethod, so each return checks its caller's
+  // bytecode set (registers.ts FLAG_CHECK_RETURN); viaSeven's own callee is activated by
+  // runSista's send fast path and returns to it without that check
+  const b = new SpurBuilder();
+  b.install('Object', 'seven', { bytecodes: [232, 7, 92] });     // ^ 7
+  b.install('Object', 'me2', { bytecodes: [88] });               // ^ self
+  b.install('Object', 'yes', { bytecodes: [89] });               // ^ true
+  b.install('Object', 'no', { bytecodes: [90] });                // ^ false
+  b.install('Object', 'none', { bytecodes: [91] });              // ^ nil
+  b.install('Object', 'viaSeven', { literals: [b.sym('seven')], bytecodes: [76, 128, 232, 1, 96, 92] }); // ^ self seven + 1
+  const m = b.method({
+    v3: true,
+    literals: [int(3), b.sym('seven'), b.sym('me2'), b.sym('yes'), b.sym('no'), b.sym('none'), b.sym('viaSeven')],
+    bytecodes: [
+      pushLit(0), 0xD1, pushLit(0), 0xD2, pushLit(0), 0xD3, pushLit(0), 0xD4, pushLit(0), 0xD5, pushLit(0), 0xD6,
+      pushLit(0), 0xD6, // again: a method-cache hit this time
+      ...newArray(7), RET_TOP,
+    ],
+  });
+  const names = new Map([['True', 'true'], ['False', 'false'], ['UndefinedObject', 'nil']].map(([c, n]) => [b.cls(c).hash, n]));
+  const v = (await run(b, m)) as unknown[];
+  const shown = v.map((x) => (typeof x === 'bigint' ? x : names.get((x as { classIndex: number }).classIndex) ?? x));
+  assert.deepEqual(shown, [7n, 3n, 'true', 'false', 'nil', 8n, 8n]);
+});

@@ -46,7 +46,7 @@ function testApplyBudget(): void { if (extraBudget != 0) setMemoryBudget(bytesIn
 // The method cache on its own (test/vm/interp/method-cache.test.ts): which entry a pair probes
 // first, a fill, and a probe answering the cached method or 0.
 export function testCacheEntry(selector: u64, ci: u32): i32 { return <i32>((slotFor(selector, ci) - slotFor(0, 0)) >> 5); }
-export function testCacheFill(selector: u64, ci: u32, method: u64): void { cacheFill(selector, ci, method, 0); }
+export function testCacheFill(selector: u64, ci: u32, method: u64): void { cacheFill(selector, ci, method, 0, 0); }
 export function testCacheProbe(selector: u64, ci: u32): u64 {
   const e = cacheProbe(selector, ci);
   return e == 0 ? 0 : load<u64>(e + CACHE_METHOD);
