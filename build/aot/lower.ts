@@ -79,9 +79,10 @@ interface PendingTrap {
 const I32_CMP: Record<number, Cond> = { 0x46: Cond.E, 0x47: Cond.NE, 0x48: Cond.L, 0x49: Cond.B, 0x4a: Cond.G, 0x4b: Cond.A, 0x4c: Cond.LE, 0x4d: Cond.BE, 0x4e: Cond.GE, 0x4f: Cond.AE };
 const I64_CMP: Record<number, Cond> = { 0x51: Cond.E, 0x52: Cond.NE, 0x53: Cond.L, 0x54: Cond.B, 0x55: Cond.G, 0x56: Cond.A, 0x57: Cond.LE, 0x58: Cond.BE, 0x59: Cond.GE, 0x5a: Cond.AE };
 const SIGN64 = 0x8000000000000000n;
-/** Where back edges land (loop heads, rotated loop bodies) is aligned with NOPs run once on
- *  entry: a loop body under 32 bytes then never straddles a 64-byte line, which on the machines
- *  we measured (AMD EPYC) cost the sieve workload's inner loop about 20%. */
+/** Where back edges land (loop heads, rotated loop bodies) is aligned with padding run once on
+ *  entry (one NOP, or a jmp over it: encoder.ts alignNops): a loop body under 32 bytes then
+ *  never straddles a 64-byte line, which on the machines we measured (AMD EPYC) cost the sieve
+ *  workload's inner loop about 20%. */
 const LOOP_ALIGN = 32;
 /** Declared locals written before any read (setBeforeRead) are not zeroed in the prologue. */
 export const SKIP_DEAD_ZEROING = true;

@@ -713,7 +713,7 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
   let ctx = nilOop();
   if ((f & 64) == 0) {
     ctx = load<u64>(fp + FR_CONTEXT);
-    if (ctx == nilOop()) { R.ip = ip; R.sp = sp; ctx = ensureFrameContext(fp); }
+    if (ctx == nilOop()) { R.ip = ip; R.sp = sp; syncFrame(fp, mb); ctx = ensureFrameContext(fp); }
   }
   const cl = allocateInEdenUnfilled(FULL_CLOSURE_COPIED + nc, 3, fullClosureCI);
   if (cl == 0) return 0;
@@ -987,6 +987,16 @@ function unknownBytecode(b: u32): void {
   vmCrashN("unknown bytecode", <i64>b);
 }
 
+/** runSista keeps the frame pointer and method base in its locals only (no stores per send and
+ *  return): written back to R before anything outside the loop runs that may read them
+ *  (primitives, lookups, GC, process switches, crash reports). */
+// @ts-ignore: decorator
+@inline function syncFrame(fp: usize, mb: usize): void {
+  R.fp = fp;
+  R.method = <u64>(mb - 8);
+  R.mbase = mb;
+}
+
 /** SistaV1: the common bytecodes that touch only the active frame run here with ip, sp, fp and
  *  the method base in locals (V8 keeps them in registers; the R globals are written back only
  *  when something out of line needs them); everything else (sends that miss the cache or hit a
@@ -1049,12 +1059,9 @@ function runSista(): void {
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
-        R.fp = caller;
-        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-        const m = frMethod(caller);
-        R.method = m;
-        mb = <usize>m + 8;
-        R.mbase = mb;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1); R.fp,
+        // R.method and R.mbase are written back only when something outside the loop runs
+        mb = <usize>frMethod(caller) + 8;
         continue;
       }
       case 94: {
@@ -1070,12 +1077,9 @@ function runSista(): void {
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
-        R.fp = caller;
-        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-        const m = frMethod(caller);
-        R.method = m;
-        mb = <usize>m + 8;
-        R.mbase = mb;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1); R.fp,
+        // R.method and R.mbase are written back only when something outside the loop runs
+        mb = <usize>frMethod(caller) + 8;
         continue;
       }
       case 88: case 89: case 90: case 91: {
@@ -1095,12 +1099,9 @@ function runSista(): void {
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
-        R.fp = caller;
-        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-        const m = frMethod(caller);
-        R.method = m;
-        mb = <usize>m + 8;
-        R.mbase = mb;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1); R.fp,
+        // R.method and R.mbase are written back only when something outside the loop runs
+        mb = <usize>frMethod(caller) + 8;
         continue;
       }
       case 93: {
@@ -1116,12 +1117,9 @@ function runSista(): void {
         store<u64>(sp, v);
         ip = frSavedIP(fp);
         fp = caller;
-        R.fp = caller;
-        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1)
-        const m = frMethod(caller);
-        R.method = m;
-        mb = <usize>m + 8;
-        R.mbase = mb;
+        // a SistaV1 caller keeps I.sista and I.mode as they are (this loop runs: 1); R.fp,
+        // R.method and R.mbase are written back only when something outside the loop runs
+        mb = <usize>frMethod(caller) + 8;
         continue;
       }
       case 96: {
@@ -1157,11 +1155,7 @@ function runSista(): void {
           if (nsp != 0) {
             fp = sp + 8;
             sp = nsp;
-            const m = load<u64>(fp + FR_METHOD);
-            R.fp = fp;
-            R.method = m;
-            mb = <usize>m + 8;
-            R.mbase = mb;
+            mb = <usize>load<u64>(fp + FR_METHOD) + 8;
             ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
             continue;
           }
@@ -1234,15 +1228,12 @@ function runSista(): void {
             for (d += 16; d < end; d += 8) store<u64>(d, nil);
             sp = end - 8;
             fp = newFP;
-            R.fp = fp;
-            R.method = m;
             mb = <usize>m + 8;
-            R.mbase = mb;
             ip = (<usize>hdrNumLiterals(h) + 1) << 3;
             continue;
           }
           lastSelector = sel;
-          R.ip = ip; R.sp = sp;
+          R.ip = ip; R.sp = sp; syncFrame(fp, mb);
           activateMethod(m, nargs);
         } else if (miss == 0) {
           // the kind of method, decided when the entry was filled (dispatch.ts): one jump table;
@@ -1292,11 +1283,7 @@ function runSista(): void {
               if (nsp != 0) {
                 fp = sp + 8;
                 sp = nsp;
-                const m = load<u64>(fp + FR_METHOD);
-                R.fp = fp;
-                R.method = m;
-                mb = <usize>m + 8;
-                R.mbase = mb;
+                mb = <usize>load<u64>(fp + FR_METHOD) + 8;
                 ip = (<usize>hdrNumLiterals(intValue(load<u64>(mb))) + 1) << 3;
                 continue;
               }
@@ -1325,7 +1312,7 @@ function runSista(): void {
             default: break;
           }
           lastSelector = sel;
-          R.ip = ip; R.sp = sp;
+          R.ip = ip; R.sp = sp; syncFrame(fp, mb);
           executeMethod(load<u64>(e + CACHE_METHOD), primOfWord(w), nargs);
         } else {
           // the other entry of the cache set may hold it: swap it into the slot and run the
@@ -1337,7 +1324,7 @@ function runSista(): void {
             continue;
           }
           lastSelector = sel;
-          R.ip = ip; R.sp = sp;
+          R.ip = ip; R.sp = sp; syncFrame(fp, mb);
           sendSelector(sel, nargs, 0);
         }
         if (I.mode != 1) return;
@@ -1496,7 +1483,7 @@ function runSista(): void {
         const off = <i32>load<u8>(mb + ip + 2) + (<i32>load<i8>(mb + ip) << 8);
         ip = <usize>(<isize>ip + 3 + <isize>off);
         if (off < 0 && --R.interruptCounter <= 0) {
-          R.ip = ip; R.sp = sp;
+          R.ip = ip; R.sp = sp; syncFrame(fp, mb);
           interruptCheck();
           if (I.mode != 1) return;
           ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
@@ -1533,11 +1520,11 @@ function runSista(): void {
       // paths again; Json compares strings with = this way), its frame built here on a cache
       // hit on a method without a primitive
       const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>(b - 96) << 1);
-      R.ip = ip; R.sp = sp;
+      R.ip = ip; R.sp = sp; syncFrame(fp, mb);
       if (!activateBinaryIfFast(sel)) { lastSelector = sel; sendSelector(sel, 1, 0); }
     } else {
       // everything else: one bytecode (with its extensions) on the registers
-      R.ip = ip - 1; R.sp = sp;
+      R.ip = ip - 1; R.sp = sp; syncFrame(fp, mb);
       stepSista();
     }
     if (I.mode != 1) return;

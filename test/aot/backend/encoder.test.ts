@@ -126,7 +126,7 @@ test('labels: forward jumps are rel32, near backward jumps rel8, far backward ju
   assert.deepEqual([...c.finish().subarray(127)], [0x0f, 0x85, 0x7b, 0xff, 0xff, 0xff]);
 });
 
-test('alignNops pads with executable multi-byte NOPs', () => {
+test('alignNops pads with one multi-byte NOP, or a jmp over longer padding', () => {
   for (let start = 0; start < 40; start++) {
     const a = new Assembler();
     for (let i = 0; i < start; i++) a.int3();
@@ -135,12 +135,19 @@ test('alignNops pads with executable multi-byte NOPs', () => {
     assert.equal(code.length % 32, 0, `from ${start}`);
     assert.ok(code.length - start < 32, `from ${start}: no more than one alignment unit`);
   }
+  // up to 9 bytes: one NOP; more: a short jmp to the aligned position (one instruction on entry)
   const a = new Assembler();
-  a.int3();
+  for (let i = 0; i < 7; i++) a.int3();
   a.alignNops(16);
   const lines = disassemble(a.finish());
   assert.ok(lines, 'objdump failed');
-  assert.deepEqual(lines.slice(1).map((l) => l.split(' ')[0]), ['nop', 'nop']);
+  assert.deepEqual(lines.slice(7).map((l) => l.split(' ')[0]), ['nop']);
+  const b = new Assembler();
+  b.int3();
+  b.alignNops(16);
+  const code = b.finish();
+  assert.deepEqual([...code.subarray(1, 3)], [0xeb, 16 - 3], 'jmp rel8 to 16');
+  assert.ok(code.subarray(3).every((x) => x === 0xcc), 'the bytes jumped over are int3');
 });
 
 test('unbound labels and oversized displacements are errors', () => {

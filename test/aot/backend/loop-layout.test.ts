@@ -1,7 +1,8 @@
 // Loop layout (lower.ts LOOP_ALIGN, x64/encoder.ts backward8): every back edge of a compiled
 // function lands on a 32-byte boundary (plain loops, rotated loops, nested loops) and, when near
-// enough, is a 2-byte rel8 jump; the padding before a loop is executable NOPs. The programs also
-// run in V8 and natively and must agree, so the padding is known to be harmless on entry.
+// enough, is a 2-byte rel8 jump; the padding before a loop is one executable NOP, or a jmp over
+// it when longer (never a run of NOPs executed on entry). The programs also run in V8 and
+// natively and must agree, so the padding is known to be harmless on entry.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ test('back edges land on 32-byte boundaries, near ones as rel8 jumps', async (t)
   const dir = mkdtempSync(join(tmpdir(), 'xenolith-loops-'));
   try {
     writeFileSync(join(dir, 'code.bin'), code);
-    let short = 0, far = 0;
+    let short = 0, far = 0, padJumps = 0;
     for (const name of ['countdown', 'nested']) {
       const f = obj.functions.find((x) => x.name === name);
       assert.ok(f, name);
@@ -68,11 +69,19 @@ test('back edges land on 32-byte boundaries, near ones as rel8 jumps', async (t)
       assert.ok(backEdges.length >= (name === 'nested' ? 2 : 1), `${name}: back edges found\n${dis}`);
       for (const e of backEdges) {
         assert.equal(e.to % 32, 0, `${name}: ${e.text} lands on a 32-byte boundary`);
+        const k = lines.findIndex(([, at]) => parseInt(at, 16) === e.to);
+        const before = lines.slice(Math.max(0, k - 2), k).map(([, , , mnemonic]) => mnemonic);
+        assert.ok(!(before.length === 2 && before.every((m) => m === 'nop')), `${name}: at most one NOP runs before the loop at ${e.to.toString(16)}\n${dis}`);
+        if (before.length && before[before.length - 1] === 'int3') {
+          const j = lines.slice(0, k).filter(([, , , mnemonic]) => mnemonic !== 'int3').pop()!;
+          assert.ok(j[3] === 'jmp' && parseInt(j[4].replace('0x', ''), 16) === e.to, `${name}: padding before ${e.to.toString(16)} is jumped over\n${dis}`), padJumps++;
+        }
         if (e.at + 2 - e.to <= 128) (assert.equal(e.bytes, 2, `${name}: ${e.text} is rel8`), short++);
         else (assert.ok(e.bytes >= 5, `${name}: ${e.text} is rel32`), far++);
       }
     }
     assert.ok(short >= 2 && far >= 1, `both forms exercised (${short} rel8, ${far} rel32)`);
+    assert.ok(padJumps >= 1, 'a loop head with padding longer than one NOP is reached by a jmp over it');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
