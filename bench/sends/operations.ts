@@ -28,6 +28,15 @@ export const OPERATIONS: readonly [string, string][] = [
   ['OrderedCollection at: (full method)', 'oc at: 2'],
   ['== and class (special selectors)', 'o class == o'],
   ['isNil (quick ^false)', 'o isNil'],
+  ['OrderedCollection at:put:', 'oc at: 2 put: i'],
+  ['OrderedCollection add: then removeFirst', 'oc add: i; removeFirst'],
+  ['OrderedCollection do: (3 elements, empty block)', 'oc do: b1'],
+  ['Dictionary at: (SmallInteger key)', 'd at: 2'],
+  ['Dictionary at:put: (existing key)', 'd at: 2 put: i'],
+  ['Set add: (already present)', 's add: 2'],
+  ['Set includes:', 's includes: 2'],
+  ['String = (11 characters, equal)', 'str = str2'],
+  ['WriteStream nextPut: (growing)', 'ws nextPut: $a'],
 ];
 
 const program = (n: number) => `Class {
@@ -61,12 +70,16 @@ Ops >> full [
 ${OPERATIONS.map(([, stmt], k) => `
 { #category : #running }
 Ops class >> op${k}: n [
-	| o f b b1 oc |
+	| o f b b1 oc d s str str2 ws |
 	o := self new.
 	f := 2.5.
 	b := [3].
 	b1 := [:x | x].
 	oc := OrderedCollection new. oc add: 1; add: 2; add: 3.
+	d := Dictionary new. d at: 1 put: 1; at: 2 put: 2; at: 3 put: 3.
+	s := Set new. s add: 1; add: 2; add: 3.
+	str := 'hello world'. str2 := str copy.
+	ws := WriteStream on: (String new: 16).
 	1 to: n do: [:i | ${stmt}]
 ]
 `).join('')}

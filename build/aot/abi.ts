@@ -100,8 +100,9 @@ export function vmctxLayout(m: WasmModule): VmctxLayout {
 // ---- frames -----------------------------------------------------------------------------------
 // [rbp+16+8i]  argument i on entry, result i on return (caller reserves max(params, results))
 // [rbp+8]      return address          [rbp] caller's rbp
-// [rbp-8]      saved vmctx (r15), reloaded after calls that switch instance
-// [rbp-16-8j]  declared local j (zeroed in the prologue)
+// [rbp-8]      saved vmctx (r15), reloaded after calls that switch instance (written only by
+//              functions that make such calls: prologue-scan.ts)
+// [rbp-16-8j]  declared local j (zeroed in the prologue unless written before every read)
 // below        value-stack spill slots, one per stack depth, then the outgoing argument area at rsp
 export const FRAME_SAVED_VMCTX = -8;
 export const argOffset = (i: number) => 16 + 8 * i;

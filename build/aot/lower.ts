@@ -13,7 +13,9 @@ import { assignPinned, weighLocalUses } from './pinning.ts';
 import { Reader } from './body-reader.ts';
 import { planUnroll, type UnrollPlan } from './unroll.ts';
 import { splitCondition, type SetCond, type Split } from './cond-split.ts';
+import { splitStraightLineWebs } from './split-webs.ts';
 import { emitMemmove } from './x64/memmove.ts';
+import { scanBody } from './prologue-scan.ts';
 import type { ProgramObject } from './object.ts';
 import { WasmError, type FuncType, type ValType, type WasmModule } from './wasm/module.ts';
 import type { Intrinsic, IntrinsicContext } from './intrinsics.ts';
@@ -182,14 +184,18 @@ class FunctionLowering {
     this.nParams = this.type.params.length;
     this.localTypes = [...this.type.params, ...body.locals];
     this.name = cx.funcName(this.funcIndex);
-    this.r = new Reader(body.code);
-    const nDeclared = body.locals.length;
+    // split-webs.ts: short-lived reuses of a local become locals of their own
+    const split = splitStraightLineWebs(body.code, this.localTypes, (op, r) => this.skipImmediates(op, r), (r) => this.skipBlockType(r));
+    if (split) this.localTypes = split.localTypes;
+    const code = split?.code ?? body.code;
+    this.r = new Reader(code);
+    const nDeclared = this.localTypes.length - this.nParams;
     this.stack = new ValueStack(
       this.asm,
       (d) => mem(Reg.rbp, -16 - 8 * (nDeclared + d)),
       (i) => (i < this.nParams ? mem(Reg.rbp, argOffset(i)) : mem(Reg.rbp, -16 - 8 * (i - this.nParams))),
       (i) => this.localTypes[i],
-      this.choosePinned(body.code),
+      this.choosePinned(code),
       FLOAT_CONST_POOL ? (bits) => this.floatConst(bits) : undefined,
     );
   }
@@ -303,15 +309,18 @@ class FunctionLowering {
     this.opOffset = 0;
     a.jcc(Cond.B, this.trapLabel('stackExhausted'));
     a.movRR(8, Reg.rsp, Reg.rax);
-    a.store(8, mem(Reg.rbp, FRAME_SAVED_VMCTX), VMCTX);
+    const facts = scanBody(this.r.bytes, this.r.pos, this.nParams, this.localTypes.length, (op, r) => this.skipImmediates(op, r), (r) => this.skipBlockType(r));
+    // only calls that may switch instance read the saved vmctx back
+    if (!facts || facts.hasCallIndirect || [...facts.calls].some((f) => !this.cx.intrinsic(f) && !this.cx.funcLabel(f)))
+      a.store(8, mem(Reg.rbp, FRAME_SAVED_VMCTX), VMCTX);
     const nDeclared = this.localTypes.length - this.nParams;
-    const setFirst = SKIP_DEAD_ZEROING ? this.setBeforeRead() : new Set<number>();
+    const setFirst = !SKIP_DEAD_ZEROING ? new Set<number>() : facts?.writtenFirst ?? this.setBeforeRead();
     if (nDeclared > 0) {
       // a pinned local's home is written (calls, loop boundaries) before it is ever read
       const zeroed: number[] = [];
       for (let j = 0; j < nDeclared; j++)
         if (!this.stack.pinned.has(this.nParams + j) && !setFirst.has(this.nParams + j)) zeroed.push(j);
-      if (nDeclared <= 16) {
+      if (zeroed.length <= 16) {
         if (zeroed.length) a.aluRR(Alu.xor, 4, Reg.rax, Reg.rax);
         for (const j of zeroed) a.store(8, mem(Reg.rbp, -16 - 8 * j), Reg.rax);
       }
@@ -1361,16 +1370,17 @@ class FunctionLowering {
       // loads
       const [t, size, signed] = LOADS[op];
       if (this.foldLoad(op, t, offset)) return;
-      const tgt = this.pinnedSetNext(t);
+      const tgt = this.pinnedSetNext(t) ?? this.pinnedTeeNext(t);
       const { m, reg } = this.address(offset);
       if (tgt) {
-        // `local.set` of a pinned local next: load straight into its register
+        // `local.set` (or `local.tee`) of a pinned local next: load straight into its register
         s.materializeLocal(tgt.i);
         this.memSite();
         if (isFloat(t)) a.movsdLoad(t === 'f64', tgt.r, m);
         else a.load(size, tgt.r, m, signed, t === 'i64' ? 8 : 4);
         if (reg !== undefined) s.freeReg('i32', reg);
         this.consumeSet(tgt);
+        if ('tee' in tgt) s.push({ t, loc: { k: 'local', i: tgt.i } }); // the tee's value: a read of the local
         return;
       }
       if (t === 'i32' && this.nextConsumesFlags()) {
@@ -1390,7 +1400,11 @@ class FunctionLowering {
         if (reg !== undefined) s.freeReg('i32', reg);
         s.pushReg(t, x);
       } else {
-        const dst = reg ?? s.allocGpr();
+        // a shift next takes this value as its count: load it into rcx when free
+        const next = this.r.bytes[this.r.pos];
+        const isCount = (next >= 0x74 && next <= 0x78) || (next >= 0x86 && next <= 0x8a);
+        const dst = (isCount && reg !== Reg.rcx ? s.tryAllocGpr(Reg.rcx) : undefined) ?? reg ?? s.allocGpr();
+        if (reg !== undefined && dst !== reg) s.freeReg('i32', reg);
         this.memSite();
         a.load(size, dst, m, signed, t === 'i64' ? 8 : 4);
         s.pushReg(t, dst);
@@ -1741,6 +1755,17 @@ class FunctionLowering {
     const r = this.stack.pinned.get(next.i);
     return r !== undefined && this.localTypes[next.i] === t ? { i: next.i, r, end: next.end } : undefined;
   }
+  /** Is the next instruction `local.tee` of a pinned float local of type t? A loaded value can
+   *  go straight into its register, the tee's value left as a lazy read of the local (nbody's
+   *  `bm = body.mass` tee, then a right operand: no copy). Floats only: integer loads tee'd into
+   *  pinned locals were not measured. */
+  private pinnedTeeNext(t: ValType): { i: number; r: number; end: number; tee: true } | undefined {
+    if (this.r.bytes[this.r.pos] !== 0x22 || !isFloat(t)) return undefined;
+    const next = this.localIndexAfter(this.r.pos);
+    if (!next) return undefined;
+    const r = this.stack.pinned.get(next.i);
+    return r !== undefined && this.localTypes[next.i] === t ? { i: next.i, r, end: next.end, tee: true } : undefined;
+  }
   /** The local index operand of the instruction at `at` (local.get/set/tee) and where it ends;
    *  undefined when it does not decode (the validator reports that later). */
   private localIndexAfter(at: number): { i: number; end: number } | undefined {
@@ -1877,6 +1902,7 @@ class FunctionLowering {
       const dst = into?.r ?? s.allocGpr();
       a.lea(size, dst, mem(pr, disp));
       this.leaDone(t, dst, into);
+      if (!into && size === 4) this.reloadSameAddress(i, disp, dst);
       return true;
     }
     if (commutative && typeof b.op === 'number' && b.v.loc.k === 'reg') {
@@ -1886,6 +1912,41 @@ class FunctionLowering {
       return true;
     }
     return false;
+  }
+
+  /** Right after `addr = local i + disp` into register r: the same `local.get i; i32.const;
+   *  i32.add|sub` again, read at once by an integer load (`store(addr, f(load(addr)))`, a
+   *  read-modify-write of a computed address) loads through r, which stays on the stack for the
+   *  store: no second lea. */
+  private reloadSameAddress(i: number, disp: number, r: number): void {
+    const bytes = this.r.bytes, start = this.r.pos;
+    if (bytes[start] !== 0x20 || this.localIndexAfter(start)?.i !== i) return;
+    const p = new Reader(bytes, start);
+    let loadAt: number, offset: number;
+    try {
+      p.u8();
+      p.u32();
+      if (p.u8() !== 0x41) return;
+      const c = p.s32();
+      const op = p.u8();
+      if (op !== 0x6a && op !== 0x6b) return;
+      if ((op === 0x6a ? c : -c | 0) !== disp) return;
+      loadAt = p.pos;
+      const load = p.u8();
+      if (load < 0x28 || load > 0x35 || isFloat(LOADS[load][0])) return;
+      p.u32(); // alignment hint
+      offset = p.u32();
+      if (offset > 0x7fffffff) return;
+    } catch {
+      return;
+    }
+    const [t, size, signed] = LOADS[bytes[loadAt]];
+    const dst = this.stack.allocGpr();
+    this.opOffset = loadAt; // a trap reports the load
+    this.memSite();
+    this.asm.load(size, dst, mem(MEMBASE, offset, r), signed, t === 'i64' ? 8 : 4);
+    this.stack.pushReg(t, dst);
+    this.r.pos = p.pos;
   }
 
   private aluWith(alu: Alu, size: 4 | 8, x: number, b: { v: Val; op: number | Mem | bigint }): void {
@@ -2064,7 +2125,7 @@ class FunctionLowering {
       const xv = s.peek();
       const xl = xv.loc.k === 'local' ? xv.loc.i : this.teeBeforeConst(xv);
       const rot = n && xl !== undefined && (sh === Shift.shl || sh === Shift.shr) ? this.rotatePattern(size, xl, sh === Shift.shl, n) : 0;
-      if (!rot && sh === Shift.shl && n >= 1 && n <= 3 && this.shlAsLea(t, size, n)) return;
+      if (!rot && sh === Shift.shl && n >= 1 && n <= 3 && (this.shlAddAsLea(t, size, n) || this.shlAsLea(t, size, n))) return;
       const into = this.computeIntoPinned(t, { v: bv });
       const { r: x } = into ? { r: into.r } : s.popReg();
       if (rot) a.shiftI(Shift.rol, size, x, rot);
@@ -2095,6 +2156,30 @@ class FunctionLowering {
     const into = this.setOrTeeTarget(t);
     const dst = into?.r ?? s.allocGpr();
     this.asm.lea(size, dst, n === 1 && !disp ? mem(pr, 0, pr) : { base: pr, index: pr, scale: (1 << n) as 2 | 4 | 8, disp, noBase: true });
+    this.leaDone(t, dst, into);
+    return true;
+  }
+  /** `b + (x << 1..3)` (the add next, x in a register of its own, b a pinned local or a register)
+   *  is one lea [b + x*2^n] (plus a constant added or subtracted next): no shift and add, and the
+   *  sum goes straight into a pinned local a following set/tee writes (an interpreter's
+   *  `base + (operand << 2)` addresses and jump targets). */
+  private shlAddAsLea(t: ValType, size: 4 | 8, n: number): boolean {
+    const s = this.stack;
+    if (this.r.bytes[this.r.pos] !== (size === 4 ? 0x6a : 0x7c) || s.length < 2) return false;
+    const xv = s.peek(), bv = s.peek(1);
+    if (xv.loc.k !== 'reg') return false;
+    const br = bv.loc.k === 'local' ? s.pinned.get(bv.loc.i) : bv.loc.k === 'reg' ? bv.loc.r : undefined;
+    if (br === undefined) return false;
+    const x = xv.loc.r;
+    s.pop();
+    s.pop();
+    this.r.pos++; // the add
+    const disp = this.constAddSubNext(size);
+    const into = this.leaTarget(t);
+    const dst = into?.r ?? x;
+    this.asm.lea(size, dst, { base: br, index: x, scale: (1 << n) as 2 | 4 | 8, disp });
+    if (dst !== x) s.freeReg(t, x);
+    if (bv.loc.k === 'reg') s.freeReg(t, br);
     this.leaDone(t, dst, into);
     return true;
   }
@@ -2152,12 +2237,30 @@ class FunctionLowering {
     s.pushReg('i32', dst);
   }
 
+  /** sqrt (op 0x51) or a rounding (mode) of a local's lazy read or a spilled value: the SSE
+   *  source operand reads it where it is, into a fresh register, where popping it into a register
+   *  first would copy it (nbody: sqrt of the distance squared, also kept in a pinned local). */
+  private unaryFromOperand(op: number, dbl: boolean): boolean {
+    const s = this.stack, top = s.peek();
+    const pinnedReg = top.loc.k === 'local' && s.pinned.get(top.loc.i) !== undefined;
+    if (top.loc.k !== 'slot' && top.loc.k !== 'local') return false;
+    if (op !== 0x51 && !pinnedReg) return false; // roundsd's encoder takes registers only
+    const x = s.allocXmm();
+    const b = s.popOperand();
+    if (op === 0x51) this.asm.arith(0x51, dbl, x, b.op as number | Mem);
+    else this.asm.round(dbl, x, b.op as number, op);
+    s.release(b);
+    s.pushReg(dbl ? 'f64' : 'f32', x);
+    return true;
+  }
+
   private floatArith(op: number): void {
     const a = this.asm, s = this.stack;
     const dbl = op >= 0x99;
     const k = dbl ? op - 0x99 : op - 0x8b;
     const t: ValType = dbl ? 'f64' : 'f32';
     // k: 0 abs 1 neg 2 ceil 3 floor 4 trunc 5 nearest 6 sqrt 7 add 8 sub 9 mul 10 div 11 min 12 max 13 copysign
+    if (k >= 2 && k <= 6 && this.unaryFromOperand(k === 6 ? 0x51 : [2, 1, 3, 0][k - 2] | 8, dbl)) return;
     if (k <= 6) {
       const { r: x } = s.popReg();
       if (k <= 1 && dbl) s.claim(Reg.rcx);

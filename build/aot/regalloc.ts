@@ -108,6 +108,14 @@ export class ValueStack {
     if (!this.freeGpr.length) this.spillOne(false);
     return this.freeGpr.pop()!;
   }
+  /** Takes r out of the pool when it is free (a value about to be a fixed operand in r: no
+   *  move then); undefined otherwise. */
+  tryAllocGpr(r: Reg): Reg | undefined {
+    const k = this.freeGpr.indexOf(r);
+    if (k < 0) return undefined;
+    this.freeGpr.splice(k, 1);
+    return r;
+  }
   allocXmm(): number {
     if (!this.freeXmm.length) this.spillOne(true);
     return this.freeXmm.pop()!;

@@ -4,6 +4,7 @@
 //   bits 24-28 and 56-63: for K_IVAR and K_SETTER, the format and slot count field of a receiver
 //              header that has the variable (a shape; bit 23, immutable, expected clear)
 //   bits 32-55 the primitive index (24-bit two's complement: -1 runs an object as a method)
+//   bits 16-31 and 56-61: for K_NEW_INIT, the class index of the instances (newinit.ts)
 // The hit path switches on the kind once (a dense switch: one jump table) instead of testing
 // primitive ranges in turn, and what the class index fixes is not tested again per send: the
 // instance-variable kinds are only given to a heap class that is not Context (its receivers
@@ -11,13 +12,15 @@
 // may still differ in shape (indexable ones, or after their class's format changed), so the
 // receiver's header is compared with the shape, one masked compare (SHAPE_MASK).
 //
-// The word is 0 exactly for a SistaV1 method without a primitive, which runSista activates in
-// its own registers (a zero test of the word).
+// The word is 0 for a SistaV1 method without a primitive, which runSista activates in its own
+// registers (a zero test of the word), except a K_NEW_INIT one, which falls back to
+// executeMethod (primitive 0: an activation) when its allocation cannot be done directly.
 
 import { oop } from "./oops";
-import { hdrIsSista } from "./layout";
+import { hdrIsSista, hdrNumArgs } from "./layout";
 import { methodHeader, contextClassIndex } from "./heap";
 import { SETTER_BASE, SETTER_LIMIT } from "./setters";
+import { newInitWord } from "./newinit";
 
 export const K_ACTIVATE: u32 = 0; // a SistaV1 method without a primitive (the word is 0)
 export const K_GENERIC: u32 = 1;  // executeMethod with the primitive index
@@ -31,6 +34,12 @@ export const K_SETTER: u32 = 8;   // a setter (setters.ts); operand: the index
 export const K_BLOCK: u32 = 9;    // FullBlockClosure value.. (201-205, 207)
 export const K_INDEXED: u32 = 10; // at:, at:put:, size, stringAt: (60-63)
 export const K_NEW: u32 = 11;     // basicNew, basicNew: (70, 71)
+export const K_NEW_INIT: u32 = 12; // `^ self basicNew initialize` and the like (newinit.ts): bits 16-31, 56-61 a class index
+export const K_COMPARE_BYTES: u32 = 13; // compareWith: (158) with one argument: prims/compare.ts
+export const K_FLOAT_SQRT: u32 = 14; // Float sqrt (55, 555) without arguments: floatfast.ts
+export const K_FLOAT_ARITH: u32 = 15; // Float + - < > <= >= = ~= * / (41-50, 541-550) with one argument; operand: index - 41
+export const K_FLOAT_TRUNC: u32 = 16; // Float truncated (51, 551) without arguments: floatfast.ts
+export const K_INT_ARITH: u32 = 17; // SmallInteger quo: bitAnd: bitOr: bitXor: (13-16) with one argument: intfast.ts
 
 /** The highest class index of an immediate (the tag itself); heap objects have larger ones. */
 const LAST_IMMEDIATE_CLASS_INDEX: u32 = 7;
@@ -56,7 +65,11 @@ function shapeFor(hd: u64, iv: u32): u64 {
  *  runSista only reads entries keyed by the receiver's own class index, and a shape says only
  *  what a header has). */
 export function dispatchWordFor(method: oop, prim: i32, ci: u32, rcvr: oop): u64 {
-  if (prim == 0) return hdrIsSista(methodHeader(method)) ? 0 : word(0, K_GENERIC, 0);
+  if (prim == 0) {
+    const h = methodHeader(method);
+    if (!hdrIsSista(h)) return word(0, K_GENERIC, 0);
+    return newInitWord(method, rcvr, hdrNumArgs(h), K_NEW_INIT);
+  }
   if (prim == 256) return word(prim, K_SELF, 0);
   if (prim == 257) return word(prim, K_TRUE, 0);
   if (prim == 258) return word(prim, K_FALSE, 0);
@@ -74,6 +87,12 @@ export function dispatchWordFor(method: oop, prim: i32, ci: u32, rcvr: oop): u64
   if (prim >= 201 && prim <= 207 && prim != 206) return word(prim, K_BLOCK, 0);
   if (prim >= 60 && prim <= 63) return word(prim, K_INDEXED, 0);
   if (prim == 70 || prim == 71) return word(prim, K_NEW, 0);
+  if (prim == 158 && hdrNumArgs(methodHeader(method)) == 1) return word(prim, K_COMPARE_BYTES, 0);
+  if ((prim == 55 || prim == 555) && hdrNumArgs(methodHeader(method)) == 0) return word(prim, K_FLOAT_SQRT, 0);
+  const fi = prim >= 541 ? prim - 500 : prim; // the Float primitive index
+  if (fi >= 41 && fi <= 50 && prim <= 550 && hdrNumArgs(methodHeader(method)) == 1) return word(prim, K_FLOAT_ARITH, <u32>(fi - 41));
+  if ((prim == 51 || prim == 551) && hdrNumArgs(methodHeader(method)) == 0) return word(prim, K_FLOAT_TRUNC, 0);
+  if (prim >= 13 && prim <= 16 && hdrNumArgs(methodHeader(method)) == 1) return word(prim, K_INT_ARITH, 0);
   return word(prim, K_GENERIC, 0);
 }
 

@@ -5,9 +5,9 @@
 import {
   nilObj, falseObj, trueObj, gcEpoch, needGCFlag, splObj as omSplObj, classAtIndex as omClassAtIndex,
   storePointer, instantiateClass as omInstantiate, pushRemappableOop, popRemappableOop,
-  ensureBehaviorHash, identityHashOf, SO_CLASS_METHOD_CONTEXT, SO_PRIM_ERR_TABLE,
+  ensureBehaviorHash, identityHashOf, SO_CLASS_METHOD_CONTEXT, SO_PRIM_ERR_TABLE, SO_SPECIAL_SELECTORS as OM_SO_SPECIAL_SELECTORS,
 } from "../objmem/index";
-import { newSpaceStart, newSpaceLimit, hiddenRootsObj } from "../objmem/state";
+import { newSpaceStart, newSpaceLimit, hiddenRootsObj, specialObjectsOop } from "../objmem/state";
 import { remember } from "../objmem/barrier";
 import { isRemembered } from "../objmem/header";
 import { oop, isImmediate, fetchSlot, numSlotsOf, formatOf, intValue, isSmallInt, classIndexOf } from "./oops";
@@ -39,6 +39,14 @@ export {
 @inline export function gcNeeded(): bool { return needGCFlag; }
 // @ts-ignore: decorator
 @inline export function splObj(i: i32): oop { return omSplObj(i); }
+/** Slot i of the special selectors array (selectors at even slots, argument counts at odd
+ *  ones) for the interpreter's loop: two loads, without splObj's call and its tests for a heap
+ *  not yet loaded (an image runs: its special objects array and selectors exist). */
+// @ts-ignore: decorator
+@inline export function specialSelectorSlot(i: usize): oop {
+  const arr = load<u64>(<usize>specialObjectsOop + 8 + (<usize>OM_SO_SPECIAL_SELECTORS << 3));
+  return load<u64>(<usize>arr + 8 + (i << 3));
+}
 /** The class at a class index, or nil when the entry is empty. */
 export function classAtIndex(ci: u32): oop { const c = omClassAtIndex(ci); return c == 0 ? nilObj : c; }
 /** Whether the class table holds cls at index ci (1..2^22-1): two loads, without the calls and

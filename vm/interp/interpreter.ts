@@ -23,7 +23,7 @@ import {
 } from "./frames";
 import {
   nilOop, falseOop, trueOop, splObj, classAtIndex, isClassAtIndex, classOfOop, storePtr, methodHeader,
-  instantiateClass, pushRemap, popRemap, storePtrInline, contextClassIndex, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS,
+  instantiateClass, pushRemap, popRemap, storePtrInline, contextClassIndex, classIndexOfClass, gcEpochNow, primErrorObject, SO_SPECIAL_SELECTORS, specialSelectorSlot,
   SO_SELECTOR_DNU, SO_SELECTOR_CANNOT_RETURN, SO_SELECTOR_MUST_BE_BOOLEAN, SO_CLASS_ARRAY,
   SO_CLASS_MESSAGE, SO_CLASS_BLOCK_CLOSURE, SO_CLASS_FULL_BLOCK_CLOSURE, SO_SELECTOR_ABOUT_TO_RETURN,
   SO_SELECTOR_ATTEMPT_TO_ASSIGN, SO_SELECTOR_RUN_WITH_IN, SO_SELECTOR_UNKNOWN_BYTECODE,
@@ -31,10 +31,13 @@ import {
 import { lookupMethod, methodClassOf, flushMethodCacheIfMoved, cacheProbe, cacheFill, slotFor, partnerOf, cacheSwapWithPartner, CACHE_CLASS, CACHE_METHOD, CACHE_PRIM } from "./lookup";
 import { vmCrash, vmCrashN } from "./crash";
 import { callPrimitive } from "../prims/table";
-import { floatSpecial } from "./floatfast";
+import { floatSpecial, floatSqrtFast, floatPrimFast, floatTruncatedFast } from "./floatfast";
+import { intPrimFast } from "./intfast";
 import { SETTER_BASE, setterPrimitiveOf, setterStore } from "./setters";
-import { K_ACTIVATE, K_GENERIC, K_SELF, K_TRUE, K_FALSE, K_NIL, K_INT, K_IVAR, K_SETTER, K_BLOCK, K_INDEXED, K_NEW, WORD_AT, WORD_AT_PUT, primOfWord, kindOfWord, operandOfWord, hasShape } from "./dispatch";
+import { K_ACTIVATE, K_GENERIC, K_SELF, K_TRUE, K_FALSE, K_NIL, K_INT, K_IVAR, K_SETTER, K_BLOCK, K_INDEXED, K_NEW, K_NEW_INIT, K_COMPARE_BYTES, K_FLOAT_SQRT, K_FLOAT_ARITH, K_FLOAT_TRUNC, K_INT_ARITH, WORD_AT, WORD_AT_PUT, primOfWord, kindOfWord, operandOfWord, hasShape } from "./dispatch";
 import { checkForInterrupts, resetInterruptCounter } from "./scheduler";
+import { newInitClassIndex } from "./newinit";
+import { compareBytesOop } from "../prims/compare";
 import { lowSpaceFlag, needGCFlag, rawHashOf } from "../objmem/index";
 import { allocateInEdenUnfilled } from "../objmem/allocator";
 import { isYoung } from "../objmem/state";
@@ -737,7 +740,7 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
 @inline function arrayAtFast(rcv: oop, idx: oop): oop {
   if (((rcv | (idx ^ 1)) & 7) != 0) return 0; // a heap object and a SmallInteger
   if (formatOf(rcv) != 2) return 0;
-  const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 32);
+  const sel = specialSelectorSlot(32);
   const ci = classIndexOfObj(rcv);
   const e = slotFor(sel, ci);
   if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ WORD_AT)) != 0) return 0;
@@ -752,7 +755,7 @@ function pushFullClosureFast(fp: usize, sp: usize, ip: usize, mb: usize): oop {
   if (((rcv | (idx ^ 1)) & 7) != 0) return false;
   if (formatOf(rcv) != 2) return false;
   if (isImmutableObj(rcv)) return false;
-  const sel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), 34);
+  const sel = specialSelectorSlot(34);
   const ci = classIndexOfObj(rcv);
   const e = slotFor(sel, ci);
   if (((load<u64>(e) ^ sel) | (load<u64>(e + CACHE_CLASS) ^ <u64>ci) | (load<u64>(e + CACHE_PRIM) ^ WORD_AT_PUT)) != 0) return false;
@@ -788,7 +791,8 @@ function indexedFast(rcv: oop, prim: u32, nargs: i32, idx: oop): oop {
 /** Primitives 70 (basicNew of a class without indexed slots) and 71 (basicNew: of an Array-like or byte
  *  class) for objects of 1-254 slots that fit in eden under its threshold; 0 for everything
  *  else, which primNew (prims/objects.ts) handles or fails. */
-function newInstanceFast(cls: oop, withSize: bool, arg: oop): oop {
+// @ts-ignore: decorator
+@inline function newInstanceFast(cls: oop, withSize: bool, arg: oop): oop {
   if ((cls & 7) != 0) return 0;
   // one header read: pointer format, the format slot present (a count of 255 means more), and
   // the hash, which is the class index once the class has one
@@ -1009,6 +1013,12 @@ function runSista(): void {
   let fp = R.fp;
   let nil = nilOop(); let tru = trueOop(); let fls = falseOop();
   let sendSel: u64 = 0; let sendArgs: i32 = 0;
+  // a receiver known to be a heap object, not a Context (whose variables live in its frame) and
+  // mutable, whose variables the receiver-variable bytecodes may read and write directly: only
+  // this loop's own code runs between its test and its uses, and that code neither moves objects
+  // nor changes classes or immutability (become:, a collection, adoptInstance:, beReadOnlyObject
+  // run out of line, after which the registers are reloaded and it is reset; 0 is no oop)
+  let ivarRcv: u64 = 0;
   while (true) {
     const b = <u32>load<u8>(mb + ip);
     ip++;
@@ -1018,9 +1028,13 @@ function runSista(): void {
         const r = load<u64>(fp + FR_RECEIVER);
         // a Context receiver (its frame holds the live values) or an immediate one (damaged
         // code): the slow path; separate ifs, not isContext's &&, which natively becomes a
-        // boolean kept in a frame slot
-        if ((r & 7) != 0) break;
-        if (classIndexOfObj(r) == contextClassIndex()) break;
+        // boolean kept in a frame slot. ivarRcv is the last receiver that passed the tests,
+        // so runs of pushes and stores on one receiver, across sends too, compare once
+        if (r != ivarRcv) {
+          if ((r & 7) != 0) break;
+          if (classIndexOfObj(r) == contextClassIndex()) break;
+          if (!isImmutableObj(r)) ivarRcv = r;
+        }
         sp += 8; store<u64>(sp, fetchSlot(r, <usize>b)); continue;
       }
       case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
@@ -1173,8 +1187,8 @@ function runSista(): void {
         } else {
           // special-selector sends without an inline fast path: the selector and its argument
           // count from the special selectors array, then the same cache-hit paths as a literal send
-          sendSel = fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>((b - 96) << 1));
-          sendArgs = <i32>intValue(fetchSlot(splObj(SO_SPECIAL_SELECTORS), <usize>((b - 96) << 1) + 1));
+          sendSel = specialSelectorSlot(<usize>((b - 96) << 1));
+          sendArgs = <i32>intValue(specialSelectorSlot(<usize>((b - 96) << 1) + 1));
         }
         // fall through
       case 128: case 129: case 130: case 131: case 132: case 133: case 134: case 135:
@@ -1299,14 +1313,50 @@ function runSista(): void {
               }
               break;
             }
-            case K_NEW: {
-              // basicNew / basicNew: of a common class, allocated from eden without the primitive table
-              const o = newInstanceFast(rcv, primOfWord(w) == 71, load<u64>(sp));
+            case K_NEW: case K_NEW_INIT: {
+              // K_NEW: basicNew / basicNew: of a common class, allocated from eden without the
+              // primitive table. K_NEW_INIT: `^ self basicNew initialize` (or basicNew:) sent to
+              // the class it was cached for (newinit.ts): the new instance is the answer, without
+              // a frame; else the method is activated (its primitive field is 0)
+              const init = kindOfWord(w) == K_NEW_INIT;
+              if (init && <u32>((load<u64>(<usize>rcv) >> 32) & 0x3FFFFF) != newInitClassIndex(w)) break;
+              const o = newInstanceFast(rcv, init ? nargs == 1 : primOfWord(w) == 71, load<u64>(sp));
               if (o != 0) {
                 sp -= <usize>nargs << 3;
                 store<u64>(sp, o);
                 continue;
               }
+              break;
+            }
+            case K_COMPARE_BYTES: {
+              // compareWith: of two byte objects (String>>=): without the primitive table
+              const v = compareBytesOop(rcv, load<u64>(sp));
+              if (v != 0) { sp -= 8; store<u64>(sp, v); continue; }
+              break;
+            }
+            case K_FLOAT_SQRT: {
+              // sqrt of a SmallFloat64 (no arguments): the root replaces the receiver
+              const v = floatSqrtFast(rcv);
+              if (v != 0) { store<u64>(sp, v); continue; }
+              break;
+            }
+            case K_FLOAT_ARITH: {
+              // Float arithmetic and comparison primitives on a SmallFloat64 receiver and a
+              // SmallFloat64 or SmallInteger argument (SOM's // is one): without the table
+              const v = floatPrimFast(<u32>operandOfWord(w), rcv, load<u64>(sp));
+              if (v != 0) { sp -= 8; store<u64>(sp, v); continue; }
+              break;
+            }
+            case K_FLOAT_TRUNC: {
+              // truncated of a SmallFloat64 whose integer part is a SmallInteger
+              const v = floatTruncatedFast(rcv);
+              if (v != 0) { store<u64>(sp, v); continue; }
+              break;
+            }
+            case K_INT_ARITH: {
+              // quo: bitAnd: bitOr: bitXor: of two SmallIntegers sent by name
+              const v = intPrimFast(<u32>primOfWord(w), rcv, load<u64>(sp));
+              if (v != 0) { sp -= 8; store<u64>(sp, v); continue; }
               break;
             }
             default: break;
@@ -1329,7 +1379,7 @@ function runSista(): void {
         }
         if (I.mode != 1) return;
         ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
-        nil = nilOop(); tru = trueOop(); fls = falseOop();
+        nil = nilOop(); tru = trueOop(); fls = falseOop(); ivarRcv = 0;
         continue;
       }
       // SmallInteger / \\ bitShift: // bitAnd: bitOr: (anything else, a zero divisor, an inexact
@@ -1459,14 +1509,22 @@ function runSista(): void {
         // pop into a receiver variable; a Context receiver (its frame) or an immutable one
         // (attemptToAssign:withIndex:) takes the slow path
         const r = load<u64>(fp + FR_RECEIVER);
-        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
-        if (isImmutableObj(r)) break;
+        if (r != ivarRcv) {
+          if ((r & 7) != 0) break;
+          if (classIndexOfObj(r) == contextClassIndex()) break;
+          if (isImmutableObj(r)) break;
+          ivarRcv = r;
+        }
         storePtrInline(r, <usize>(b - 200), load<u64>(sp)); sp -= 8; continue;
       }
       case 240: case 243: { // pop into / store into receiver variable n (no extension prefix)
         const r = load<u64>(fp + FR_RECEIVER);
-        if ((r & 7) == 0) { if (classIndexOfObj(r) == contextClassIndex()) break; }
-        if (isImmutableObj(r)) break;
+        if (r != ivarRcv) {
+          if ((r & 7) != 0) break;
+          if (classIndexOfObj(r) == contextClassIndex()) break;
+          if (isImmutableObj(r)) break;
+          ivarRcv = r;
+        }
         storePtrInline(r, <usize>load<u8>(mb + ip), load<u64>(sp)); ip++;
         if (b == 240) sp -= 8;
         continue;
@@ -1487,7 +1545,7 @@ function runSista(): void {
           interruptCheck();
           if (I.mode != 1) return;
           ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
-          nil = nilOop(); tru = trueOop(); fls = falseOop();
+          nil = nilOop(); tru = trueOop(); fls = falseOop(); ivarRcv = 0;
         }
         continue;
       }
@@ -1529,7 +1587,7 @@ function runSista(): void {
     }
     if (I.mode != 1) return;
     ip = R.ip; mb = R.mbase; sp = R.sp; fp = R.fp;
-    nil = nilOop(); tru = trueOop(); fls = falseOop();
+    nil = nilOop(); tru = trueOop(); fls = falseOop(); ivarRcv = 0;
   }
 }
 

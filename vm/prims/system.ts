@@ -17,6 +17,7 @@ import { ensureFrameContext, saveRegisters, divorcePage, resumeContext } from ".
 import { NUM_PAGES, pageInUse } from "../interp/registers";
 import { vmCrash } from "../interp/crash";
 import { primGcd, primHighBit } from "./arith";
+import { compareBytesOop, byteCountOrMinus1 } from "./compare";
 
 /** 113 quit, quit: status */
 export function primQuit(): bool {
@@ -87,29 +88,9 @@ export function newByteString(src: usize, n: i32): oop {
 /** 158 compareWith: -1, 0, 1 by unsigned bytes then length */
 export function primCompareWith(): bool {
   const a = rcvr(); const b = arg(0);
-  // (each header read once: SOM's String>>= comes here for every comparison, Json's of
-  // one-character strings among them)
-  const na = byteCountOrMinus1(a);
-  if (na < 0) return failReceiver();
-  const nb = byteCountOrMinus1(b);
-  if (nb < 0) return failArgument();
-  const n = na < nb ? na : nb;
-  const pa = <usize>a + 8; const pb = <usize>b + 8;
-  for (let i: usize = 0; i < <usize>n; i++) {
-    const x = load<u8>(pa + i); const y = load<u8>(pb + i);
-    if (x != y) return retInt(x < y ? -1 : 1);
-  }
-  return retInt(na == nb ? 0 : na < nb ? -1 : 1);
-}
-/** The byte count of a byte object (formats 16-23), else -1. */
-// @ts-ignore: decorator
-@inline function byteCountOrMinus1(o: oop): i64 {
-  if ((o & 7) != 0) return -1;
-  const h = load<u64>(<usize>o);
-  const f = <u32>(h >> 24) & 31;
-  if (f - 16 >= 8) return -1; // (u32: below 16 wraps high)
-  if ((h >> 56) == 255) return <i64>byteSizeOf(o); // a slot count in the overflow word
-  return (<i64>(h >> 56) << 3) - <i64>(f & 7);
+  const r = compareBytesOop(a, b);
+  if (r != 0) return ret(r);
+  return byteCountOrMinus1(a) < 0 ? failReceiver() : failArgument();
 }
 
 /** MiscPrimitivePlugin compare: s1 with: s2 collated: order (ByteArray of 256 or nil) → 1, 2, 3 */

@@ -2,11 +2,14 @@
 // Forward `rep movsb` (fast-string microcode) whenever that is correct: dst below src, or the
 // ranges disjoint. Only a true overlap with dst above src copies backwards, in 16-byte blocks
 // from the end (`std; rep movsb` would run byte by byte on current CPUs). Clobbers rax, rcx,
-// rsi, rdi and the two xmm scratch registers it is given.
+// rsi, rdi and the two xmm scratch registers it is given. Up to 32 bytes, in either direction,
+// take the loads-then-stores path of short-copy.ts instead.
 import { Alu, Cond, Reg, mem, type Assembler } from './encoder.ts';
+import { emitShortCopy } from './short-copy.ts';
 
 export function emitMemmove(a: Assembler, xmmA: number, xmmB: number): void {
   const forward = a.label(), blocks = a.label(), bytes = a.label(), done = a.label();
+  emitShortCopy(a, xmmA, xmmB, done);
   // dst - src as unsigned is >= len exactly when a forward copy never reads a byte it wrote
   a.movRR(8, Reg.rax, Reg.rdi);
   a.aluRR(Alu.sub, 8, Reg.rax, Reg.rsi);
