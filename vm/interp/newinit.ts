@@ -11,14 +11,7 @@ import { oop, fetchSlot, isSmallInt, intValue } from "./oops";
 import { hdrIsSista, hdrHasPrimitive, hdrNumLiterals } from "./layout";
 import { classOfOop, isClassAtIndex } from "./heap";
 import { lookupMethod } from "./lookup";
-
-/** The primitive index of a CompiledMethod (0 for none). */
-function primitiveOf(m: oop): i32 {
-  const h = intValue(fetchSlot(m, 0));
-  if (!hdrHasPrimitive(h)) return 0;
-  const at = <usize>m + 8 + ((<usize>hdrNumLiterals(h) + 1) << 3);
-  return <i32>load<u8>(at + 1) | (<i32>load<u8>(at + 2) << 8);
-}
+import { primitiveIndexOf } from "./interpreter";
 
 /** The K_NEW_INIT word for SistaV1 method m (no primitive, nargs 0 or 1) found for a send to
  *  class rcvr, or 0 when m is not `^ self basicNew initialize` (nargs 0) or
@@ -47,9 +40,9 @@ export function newInitWord(m: oop, rcvr: oop, nargs: i32, kind: u32): u64 {
   // what those sends reach now (a method installed later flushes the cache): basicNew(:) from
   // the receiver's class, initialize from the receiver itself (the class of the instances)
   const basicNew = lookupMethod(classOfOop(rcvr), fetchSlot(m, 1 + <usize>s1));
-  if (basicNew == 0 || primitiveOf(basicNew) != (nargs == 1 ? 71 : 70)) return 0;
+  if (basicNew == 0 || primitiveIndexOf(basicNew) != (nargs == 1 ? 71 : 70)) return 0;
   const init = lookupMethod(rcvr, fetchSlot(m, 1 + <usize>s2));
-  if (init == 0 || primitiveOf(init) != 256) return 0;
+  if (init == 0 || primitiveIndexOf(init) != 256) return 0;
   // bits 0-7 the kind, 16-31 and 56-61 the class index (the primitive field, 32-55, stays 0)
   return <u64>kind | (<u64>(ici & 0xFFFF) << 16) | (<u64>(ici >> 16) << 56);
 }
